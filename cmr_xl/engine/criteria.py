@@ -1,0 +1,368 @@
+"""A county's criteria: a typed "reform" over the statutory floor.
+
+The fields, defaults, bounds, help and plain-sentence renderings come from
+`cmr_xl/law/criteria.yaml`, so the workbook's Criteria sheet, the YAML/JSON schema and the
+printed "criteria in force" all come from one declaration and cannot drift.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from cmr_xl.engine.errors import CriteriaError
+from cmr_xl.engine.law import load_law
+
+Action = Literal["dismiss", "reduce", "hand_review"]
+Disqualifier = Literal["not_eligible", "hand_review", "show_only"]
+Scope = Literal["prior", "any"]
+PROP64_SECTIONS = ("11357", "11358", "11359", "11360")
+
+
+@dataclass(frozen=True)
+class CriterionSpec:
+    """One criterion as declared in criteria.yaml."""
+
+    key: str
+    label: str
+    kind: str
+    default: Any
+    help: str
+    sentence: str
+    sentence_off: str = ""
+    min: int | None = None
+    max: int | None = None
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """Allowed values (key -> plain words) for a dropdown criterion."""
+        return dict(load_law("criteria")["choices"].get(self.kind, {}))
+
+
+def criterion_specs() -> tuple[CriterionSpec, ...]:
+    """All criteria, in Criteria-sheet order."""
+    fields = {f.name for f in dataclasses.fields(CriterionSpec)}
+    return tuple(
+        CriterionSpec(**{k: v for k, v in item.items() if k in fields})
+        for item in load_law("criteria")["criteria"]
+    )
+
+
+@dataclass(frozen=True)
+class Criteria:
+    """The criteria in force. Defaults equal the statewide practice."""
+
+    as_of: date = date(2020, 7, 1)
+    felony_11357: Action = "dismiss"
+    felony_11358: Action = "dismiss"
+    felony_11359: Action = "reduce"
+    felony_11360: Action = "reduce"
+    misdemeanor: Action = "dismiss"
+    subsection_overrides: tuple[tuple[str, Action], ...] = ()
+    relief_under_21: bool = False
+    relief_age_threshold: int = 0
+    relief_years_since_conviction: int = 0
+    relief_years_crime_free: int = 0
+    relief_only_prop64: bool = False
+    relief_sentence_completed: bool = False
+    relief_deceased: bool = False
+    disqualify_super_strike: Disqualifier = "show_only"
+    disqualify_pc290: Disqualifier = "show_only"
+    disqualify_two_priors: Disqualifier = "show_only"
+    disqualifier_scope: Scope = "prior"
+    related_charges: bool = False
+    name: str = field(default="County criteria", compare=False)
+
+    def felony_action(self, section: str) -> Action:
+        return getattr(self, f"felony_{section}")
+
+    def with_changes(self, name: str | None = None, **changes: Any) -> Criteria:
+        """A what-if scenario: these criteria with some changed (validated like a file)."""
+        merged = {**self.as_mapping(), **changes}
+        return criteria_from_mapping(merged, where="scenario", name=name or self.name)
+
+    def as_mapping(self) -> dict[str, Any]:
+        """Plain values in our schema (what a YAML/JSON criteria file holds)."""
+        values = {spec.key: getattr(self, spec.key) for spec in criterion_specs()}
+        values["as_of"] = self.as_of.isoformat()
+        values["subsection_overrides"] = format_overrides(self.subsection_overrides)
+        return values
+
+    def sentences(self) -> list[str]:
+        """The criteria in force as plain sentences, generated from criteria.yaml."""
+        return [render_sentence(spec, getattr(self, spec.key)) for spec in criterion_specs()]
+
+
+def dismiss_all_prop64(as_of: date) -> Criteria:
+    """The comparison scenario every summary reports: dismiss every Prop 64 conviction."""
+    return Criteria(
+        as_of=as_of,
+        felony_11357="dismiss",
+        felony_11358="dismiss",
+        felony_11359="dismiss",
+        felony_11360="dismiss",
+        misdemeanor="dismiss",
+        name="Dismiss all Prop 64",
+    )
+
+
+def render_sentence(spec: CriterionSpec, value: Any) -> str:
+    if spec.kind in ("switch", "number", "overrides") and not value:
+        return spec.sentence_off
+    if spec.kind == "overrides":
+        value = format_overrides(value)
+    elif spec.kind in spec_choice_kinds():
+        value = spec.choices[value]
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return spec.sentence.format(value=value)
+
+
+def spec_choice_kinds() -> set[str]:
+    return set(load_law("criteria")["choices"])
+
+
+def format_overrides(overrides: tuple[tuple[str, str], ...]) -> str:
+    return "; ".join(f"{section}={action}" for section, action in overrides)
+
+
+def criteria_from_mapping(
+    values: Mapping[str, Any],
+    *,
+    where: str = "criteria",
+    locations: Mapping[str, str] | None = None,
+    name: str = "County criteria",
+) -> Criteria:
+    """Validate and build criteria from our schema. Unknown keys and bad values raise a
+    CriteriaError naming the key, or its cell when `locations` maps keys to cells."""
+    specs = {spec.key: spec for spec in criterion_specs()}
+    unknown = sorted(set(values) - set(specs) - {"name", "scenarios"})
+    if unknown:
+        raise CriteriaError(
+            where,
+            f"unknown criterion {', '.join(repr(k) for k in unknown)}",
+            f"Known criteria: {', '.join(specs)}",
+        )
+    parsed: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key in ("name", "scenarios"):
+            continue
+        spot = (locations or {}).get(key, f"{where}: {key}")
+        parsed[key] = _parse_value(specs[key], raw, spot)
+    return Criteria(**parsed, name=str(values.get("name") or name))
+
+
+def _parse_value(spec: CriterionSpec, raw: Any, where: str) -> Any:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if spec.kind in ("overrides",):
+            return ()
+        if spec.kind in ("number", "switch"):
+            return type(spec.default)(0)
+        raise CriteriaError(where, f"{spec.label} is empty", f"Use {_allowed(spec)}")
+    if spec.kind == "date":
+        return _parse_date(spec, raw, where)
+    if spec.kind == "switch":
+        return _parse_switch(spec, raw, where)
+    if spec.kind == "number":
+        return _parse_number(spec, raw, where)
+    if spec.kind == "overrides":
+        return _parse_overrides(spec, raw, where)
+    return _parse_choice(spec, raw, where)
+
+
+def _allowed(spec: CriterionSpec) -> str:
+    if spec.kind == "number":
+        return f"0 (off) or a whole number from {spec.min} to {spec.max}"
+    if spec.kind == "switch":
+        return "yes or no"
+    if spec.kind == "date":
+        return "a date as YYYY-MM-DD"
+    if spec.kind == "overrides":
+        return "entries like 11357(A)=dismiss separated by ';'"
+    return "one of " + ", ".join(repr(c) for c in spec.choices)
+
+
+def _parse_choice(spec: CriterionSpec, raw: Any, where: str) -> str:
+    text = str(raw).strip().lower()
+    for key, words in spec.choices.items():
+        if text in (key, key.replace("_", " "), words.lower()):
+            return key
+    raise CriteriaError(where, f"{raw!r} is not a choice for {spec.label}", f"Use {_allowed(spec)}")
+
+
+def _parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("yes", "y", "true", "1", "on"):
+        return True
+    if text in ("no", "n", "false", "0", "off"):
+        return False
+    raise CriteriaError(where, f"{raw!r} is not yes or no for {spec.label}", f"Use {_allowed(spec)}")
+
+
+def _parse_number(spec: CriterionSpec, raw: Any, where: str) -> int:
+    try:
+        number = float(raw) if not isinstance(raw, bool) else float("nan")
+    except (TypeError, ValueError):
+        number = float("nan")
+    if number != number or number != int(number):
+        raise CriteriaError(where, f"{raw!r} is not a whole number for {spec.label}",
+                            f"Use {_allowed(spec)}")
+    value = int(number)
+    if value != 0 and not (spec.min <= value <= spec.max):
+        raise CriteriaError(where, f"{value} is out of range for {spec.label}",
+                            f"Use {_allowed(spec)}")
+    return value
+
+
+def _parse_date(spec: CriterionSpec, raw: Any, where: str) -> date:
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = str(raw).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CriteriaError(where, f"{raw!r} is not a date for {spec.label}", f"Use {_allowed(spec)}")
+
+
+def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[str, Action], ...]:
+    if isinstance(raw, Mapping):
+        items = list(raw.items())
+    elif isinstance(raw, (list, tuple)):
+        items = [tuple(item) for item in raw]
+    else:
+        items = []
+        for part in str(raw).split(";"):
+            if part.strip():
+                if "=" not in part:
+                    raise CriteriaError(where, f"{part.strip()!r} has no '='", f"Use {_allowed(spec)}")
+                items.append(tuple(p.strip() for p in part.split("=", 1)))
+    action_spec = next(s for s in criterion_specs() if s.key == "felony_11357")
+    overrides = []
+    for section, action in items:
+        key = str(section).strip().upper().replace(" ", "")
+        if not any(key.startswith(s) for s in PROP64_SECTIONS):
+            raise CriteriaError(where, f"{section!r} is not an HS 11357-11360 subdivision",
+                                f"Use {_allowed(spec)}")
+        overrides.append((key, _parse_choice(action_spec, action, where)))
+    return tuple(overrides)
+
+
+# --- files -------------------------------------------------------------------------
+
+BEAR_RELIEF_KEYS = {
+    "subjectUnder21AtConviction", "dismissOlderThanAgeThreshold", "subjectAgeThreshold",
+    "dismissYearsSinceConvictionThreshold", "yearsSinceConvictionThreshold",
+    "dismissYearsCrimeFreeThreshold", "yearsCrimeFreeThreshold",
+    "subjectHasOnlyProp64Charges", "subjectIsDeceased",
+}
+
+
+def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[Criteria, list[Criteria]]:
+    """Criteria (and named what-if scenarios) from a YAML/JSON file in our schema, or a
+    BEAR/gogen `eligibility_options.json`. `as_of`, when given, wins over the file's."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CriteriaError(str(path), f"cannot read the criteria file ({error.strerror})",
+                            "Check the path") from None
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        line = getattr(error, "lineno", None) or getattr(getattr(error, "problem_mark", None),
+                                                         "line", -1) + 1
+        raise CriteriaError(f"{path}, line {line}", "is not valid JSON/YAML",
+                            "Fix the syntax or start from `cmr-xl criteria --template`") from None
+    if not isinstance(data, Mapping):
+        raise CriteriaError(str(path), "does not hold a mapping of criteria",
+                            "Write one 'key: value' per criterion")
+    if "baselineEligibility" in data or "additionalRelief" in data:
+        criteria = criteria_from_bear(data, where=str(path))
+        scenarios: list[Criteria] = []
+    else:
+        criteria = criteria_from_mapping(data, where=str(path))
+        scenarios = _scenarios(criteria, data.get("scenarios") or {}, str(path))
+    if as_of is not None:
+        criteria = dataclasses.replace(criteria, as_of=as_of)
+        scenarios = [dataclasses.replace(s, as_of=as_of) for s in scenarios]
+    return criteria, scenarios
+
+
+def _scenarios(base: Criteria, raw: Any, where: str) -> list[Criteria]:
+    if not isinstance(raw, Mapping):
+        raise CriteriaError(f"{where}: scenarios", "must map a scenario name to changed criteria",
+                            "e.g. scenarios: {'Dismiss 11359': {felony_11359: dismiss}}")
+    result = []
+    for name, changes in raw.items():
+        if not isinstance(changes, Mapping):
+            raise CriteriaError(f"{where}: scenarios: {name}", "must map criteria to values", "")
+        merged = {**base.as_mapping(), **changes}
+        result.append(criteria_from_mapping(merged, where=f"{where}: scenarios: {name}",
+                                            name=str(name)))
+    return result
+
+
+def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_options.json") -> Criteria:
+    """Translate BEAR/gogen options: baseline dismiss/reduce lists apply to felonies
+    (BEAR always dismisses misdemeanors); a section in neither list goes to hand review
+    (BEAR left it blank); additional-relief thresholds of 0 are off, as in gogen."""
+    unknown = sorted(set(data) - {"baselineEligibility", "additionalRelief"})
+    if unknown:
+        raise CriteriaError(where, f"unknown BEAR key {', '.join(map(repr, unknown))}",
+                            "Expected baselineEligibility and additionalRelief")
+    baseline = data.get("baselineEligibility") or {}
+    relief = data.get("additionalRelief") or {}
+    bad_baseline = sorted(set(baseline) - {"dismiss", "reduce"})
+    bad_relief = sorted(set(relief) - BEAR_RELIEF_KEYS)
+    if bad_baseline or bad_relief:
+        keys = [f"baselineEligibility.{k}" for k in bad_baseline]
+        keys += [f"additionalRelief.{k}" for k in bad_relief]
+        raise CriteriaError(where, f"unknown BEAR key {', '.join(keys)}",
+                            f"Known additionalRelief keys: {', '.join(sorted(BEAR_RELIEF_KEYS))}")
+    values: dict[str, Any] = {f"felony_{s}": "hand_review" for s in PROP64_SECTIONS}
+    overrides: list[tuple[str, str]] = []
+    for action in ("dismiss", "reduce"):
+        for item in baseline.get(action) or []:
+            key = str(item).strip().upper().replace("(NO-SUB-SECTION)", "")
+            if key in PROP64_SECTIONS:
+                values[f"felony_{key}"] = action
+            elif any(key.startswith(s) for s in PROP64_SECTIONS):
+                overrides.append((key, action))
+            else:
+                raise CriteriaError(f"{where}: baselineEligibility.{action}",
+                                    f"{item!r} is not an HS 11357-11360 section",
+                                    "Use sections like 11357 or 11357(a)")
+    values["subsection_overrides"] = overrides
+
+    def threshold(key: str, toggle: str) -> int:
+        if toggle in relief and not relief[toggle]:
+            return 0
+        return relief.get(key, 0) or 0
+
+    bear_numbers = {
+        "relief_age_threshold": ("subjectAgeThreshold", "dismissOlderThanAgeThreshold"),
+        "relief_years_since_conviction": ("yearsSinceConvictionThreshold",
+                                          "dismissYearsSinceConvictionThreshold"),
+        "relief_years_crime_free": ("yearsCrimeFreeThreshold", "dismissYearsCrimeFreeThreshold"),
+    }
+    locations = {}
+    for ours, (key, toggle) in bear_numbers.items():
+        values[ours] = threshold(key, toggle)
+        locations[ours] = f"{where}: additionalRelief.{key}"
+    values["relief_under_21"] = bool(relief.get("subjectUnder21AtConviction", False))
+    values["relief_only_prop64"] = bool(relief.get("subjectHasOnlyProp64Charges", False))
+    values["relief_deceased"] = bool(relief.get("subjectIsDeceased", False))
+    return criteria_from_mapping(values, where=where, locations=locations, name="BEAR options")

@@ -1,0 +1,427 @@
+"""Determinations: each Prop 64 conviction's outcome, its reason and its trace.
+
+The statutory floor and the county criteria are small vectorised rules, checked in the
+order written in `law/decision_order.yaml`; the first rule that applies decides. A rule
+whose fact is missing for a row is "unknown" there: if a later rule dismisses anyway the
+missing fact did not matter; otherwise the row goes to hand review naming the fact. No
+determination is ever a guess and no row is left without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cmr_xl.engine.criteria import Criteria
+from cmr_xl.engine.dates import completed_years, years_before, years_between
+from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
+from cmr_xl.engine.law import load_law
+
+DISMISSAL = "Eligible for Dismissal"
+REDUCTION = "Eligible for Reduction"
+NOT_ELIGIBLE = "Not eligible"
+HAND_REVIEW = "Hand review"
+DETERMINATIONS = (DISMISSAL, REDUCTION, NOT_ELIGIBLE, HAND_REVIEW)
+DISQUALIFIER_OUTCOME = {"not_eligible": NOT_ELIGIBLE, "hand_review": HAND_REVIEW}
+RECENT_YEARS = 7  # "no conviction in the last 7 years" in the county summary
+
+
+@dataclass
+class Context:
+    """What rules read: the facts, the criteria and values derived at the as-of date."""
+
+    facts: pd.DataFrame
+    criteria: Criteria
+    felony: np.ndarray
+    action: np.ndarray  # dismiss | reduce | hand_review, per row (baseline)
+    action_key: np.ndarray  # the section or subdivision whose action applied
+    aggravator_section: np.ndarray
+    age_as_of: pd.Series
+
+
+@dataclass
+class Outcome:
+    """A rule's verdict per row: applies (decides), unknown (fact missing)."""
+
+    applies: np.ndarray
+    determination: np.ndarray | str
+    reason: np.ndarray | str
+    unknown: np.ndarray | None = None
+
+
+Rule = Callable[[Context, dict], Outcome | None]
+
+
+def _rules_data() -> list[dict]:
+    return load_law("decision_order")["rules"]
+
+
+def _array(series: pd.Series, fill: bool = False) -> np.ndarray:
+    return series.fillna(fill).to_numpy(dtype=bool)
+
+
+# --- the rules ----------------------------------------------------------------------
+
+
+def missing_conviction_date(ctx: Context, rule: dict) -> Outcome:
+    return Outcome(ctx.facts["conviction_date"].isna().to_numpy(), rule["determination"],
+                   rule["reason"])
+
+
+def after_prop64_rule(ctx: Context, rule: dict) -> Outcome:
+    return Outcome(_array(after_prop64(ctx.facts["conviction_date"])), rule["determination"],
+                   rule["reason"])
+
+
+def _listed_reason(ctx: Context, rule: dict, prior: str, anywhere: str) -> tuple[pd.Series, str]:
+    any_scope = ctx.criteria.disqualifier_scope == "any"
+    sections = ctx.facts[anywhere if any_scope else prior]
+    return sections, rule["reason_any" if any_scope else "reason"]
+
+
+def _disqualifier(ctx: Context, criterion: str) -> tuple[str, np.ndarray] | None:
+    choice = getattr(ctx.criteria, criterion)
+    if choice == "show_only":
+        return None
+    return DISQUALIFIER_OUTCOME[choice], ctx.felony & ctx.aggravator_section
+
+
+def super_strike(ctx: Context, rule: dict) -> Outcome | None:
+    active = _disqualifier(ctx, rule["criterion"])
+    if active is None:
+        return None
+    outcome, scope = active
+    sections, template = _listed_reason(ctx, rule, "prior_super_strikes", "super_strikes")
+    applies = scope & sections.notna().to_numpy()
+    reasons = sections.fillna("").map(lambda s: template.format(sections=s)).to_numpy()
+    return Outcome(applies, outcome, reasons)
+
+
+def pc290(ctx: Context, rule: dict) -> Outcome | None:
+    active = _disqualifier(ctx, rule["criterion"])
+    if active is None:
+        return None
+    outcome, scope = active
+    sections, template = _listed_reason(ctx, rule, "prior_pc290_offenses", "pc290_offenses")
+    registered = ctx.facts["pc290_registration_date"]
+    if ctx.criteria.disqualifier_scope == "prior":
+        registered_before = _array(registered < ctx.facts["conviction_date"])
+    else:
+        registered_before = registered.notna().to_numpy()
+    has_offense = sections.notna().to_numpy()
+    reasons = np.where(
+        has_offense,
+        sections.fillna("").map(lambda s: template.format(sections=s)).to_numpy(),
+        rule["reason_registration"],
+    )
+    return Outcome(scope & (has_offense | registered_before), outcome, reasons)
+
+
+def two_priors(ctx: Context, rule: dict) -> Outcome | None:
+    active = _disqualifier(ctx, rule["criterion"])
+    if active is None:
+        return None
+    outcome, scope = active
+    threshold = load_law("prop64")["same_section_priors_threshold"]["value"]
+    priors = ctx.facts["prior_same_section"]
+    applies = scope & _array(priors >= threshold)
+    reasons = [
+        rule["reason"].format(value=p, section=s)
+        for p, s in zip(priors.fillna(0).astype(int), ctx.facts["section"].fillna(""), strict=True)
+    ]
+    return Outcome(applies, outcome, np.array(reasons, dtype=object))
+
+
+def _baseline(ctx: Context, rule: dict, action: str) -> Outcome:
+    applies = ctx.action == action
+    felony_reason = np.char.replace(
+        np.full(len(applies), rule["reason"], dtype=object).astype(str), "{section}",
+        ctx.action_key.astype(str),
+    ).astype(object)
+    reasons = np.where(ctx.felony, felony_reason, rule["reason_non_felony"])
+    return Outcome(applies, rule["determination"], reasons)
+
+
+def baseline_dismiss(ctx: Context, rule: dict) -> Outcome:
+    return _baseline(ctx, rule, "dismiss")
+
+
+def baseline_reduce(ctx: Context, rule: dict) -> Outcome:
+    return _baseline(ctx, rule, "reduce")
+
+
+def baseline_hand_review(ctx: Context, rule: dict) -> Outcome:
+    return _baseline(ctx, rule, "hand_review")
+
+
+def _relief(rule: dict, applies: pd.Series, value: object = None) -> Outcome:
+    return Outcome(_array(applies), rule["determination"], rule["reason"].format(value=value),
+                   applies.isna().to_numpy())
+
+
+def under_21(ctx: Context, rule: dict) -> Outcome | None:
+    if not ctx.criteria.relief_under_21:
+        return None
+    return _relief(rule, ctx.facts["age_at_conviction"] < 21)
+
+
+def age_threshold(ctx: Context, rule: dict) -> Outcome | None:
+    threshold = ctx.criteria.relief_age_threshold
+    if not threshold:
+        return None
+    return _relief(rule, ctx.age_as_of >= threshold, threshold)
+
+
+def years_since_conviction(ctx: Context, rule: dict) -> Outcome | None:
+    years = ctx.criteria.relief_years_since_conviction
+    if not years:
+        return None
+    cutoff = years_before(ctx.criteria.as_of, years)
+    return _relief(rule, ctx.facts["conviction_date"] <= cutoff, years)
+
+
+def years_crime_free(ctx: Context, rule: dict) -> Outcome | None:
+    years = ctx.criteria.relief_years_crime_free
+    if not years:
+        return None
+    cutoff = years_before(ctx.criteria.as_of, years)
+    return _relief(rule, ctx.facts["latest_conviction_date"] < cutoff, years)
+
+
+def only_prop64(ctx: Context, rule: dict) -> Outcome | None:
+    if not ctx.criteria.relief_only_prop64:
+        return None
+    return _relief(rule, ctx.facts["only_prop64"].astype("boolean"))
+
+
+def deceased(ctx: Context, rule: dict) -> Outcome | None:
+    if not ctx.criteria.relief_deceased:
+        return None
+    return _relief(rule, ctx.facts["deceased"].astype("boolean"))
+
+
+def sentence_completed(ctx: Context, rule: dict) -> Outcome | None:
+    if not ctx.criteria.relief_sentence_completed:
+        return None
+    ends = ctx.facts["latest_sentence_end"]
+    completed = (ends <= pd.Timestamp(ctx.criteria.as_of)).astype("boolean").where(ends.notna())
+    return _relief(rule, completed)
+
+
+RULES: dict[str, Rule] = {
+    "missing_conviction_date": missing_conviction_date,
+    "after_prop64": after_prop64_rule,
+    "super_strike": super_strike,
+    "pc290": pc290,
+    "two_priors": two_priors,
+    "baseline_dismiss": baseline_dismiss,
+    "under_21": under_21,
+    "age_threshold": age_threshold,
+    "years_since_conviction": years_since_conviction,
+    "years_crime_free": years_crime_free,
+    "only_prop64": only_prop64,
+    "deceased": deceased,
+    "sentence_completed": sentence_completed,
+    "baseline_reduce": baseline_reduce,
+    "baseline_hand_review": baseline_hand_review,
+}
+
+
+# --- the driver ---------------------------------------------------------------------
+
+
+def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
+    felony = (facts["level"] == "Felony").fillna(False).to_numpy(dtype=bool)
+    section = facts["section"].fillna("").astype(str).to_numpy()
+    code_section = facts["code_section"].fillna("").astype(str).str.replace(" HS", "")
+    action = np.full(len(facts), criteria.misdemeanor, dtype=object)
+    key = section.astype(object).copy()
+    for prop64_section in ("11357", "11358", "11359", "11360"):
+        here = felony & (section == prop64_section)
+        action[here] = criteria.felony_action(prop64_section)
+    for subdivision, override in criteria.subsection_overrides:
+        here = felony & code_section.str.startswith(subdivision).to_numpy()
+        action[here] = override
+        key[here] = subdivision
+    aggravators = load_law("prop64")["aggravator_sections"]["value"]
+    return Context(
+        facts=facts,
+        criteria=criteria,
+        felony=felony,
+        action=action,
+        action_key=key,
+        aggravator_section=np.isin(section, aggravators),
+        age_as_of=completed_years(facts["dob"], criteria.as_of),
+    )
+
+
+def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
+    """Determination, reason, relief and trace for every row of the facts table."""
+    ctx = _context(facts, criteria)
+    n = len(facts)
+    determination = np.full(n, "", dtype=object)
+    reason = np.full(n, "", dtype=object)
+    decided = np.zeros(n, dtype=bool)
+    first_unknown = np.full(n, "", dtype=object)
+    trace_parts: list[np.ndarray] = []
+    for rule in _rules_data():
+        outcome = RULES[rule["id"]](ctx, rule)
+        if outcome is None:
+            continue
+        open_rows = ~decided
+        applies = outcome.applies & open_rows
+        determination[applies] = _pick(outcome.determination, applies)
+        reason[applies] = _pick(outcome.reason, applies)
+        if outcome.unknown is not None:
+            unknown = outcome.unknown & open_rows & (first_unknown == "")
+            missing = rule.get("needs", "a fact")
+            first_unknown[unknown] = load_law("decision_order")["missing_fact_reason"].format(
+                fact=missing[0].upper() + missing[1:], check=rule["check"])
+        trace_parts.append(_trace_step(rule, outcome, open_rows, applies))
+        decided |= applies
+    missing_fact = _resolve_unknowns(determination, reason, first_unknown)
+    trace_parts.append(np.where(missing_fact, "missing fact: hand review", ""))
+    _fallback(determination, reason, decided)
+    result = pd.DataFrame(index=facts.index)
+    result["age_as_of"] = ctx.age_as_of
+    result["years_since_conviction"] = years_between(facts["conviction_date"], criteria.as_of)
+    still_serving = _array(facts["sentence_end"] > pd.Timestamp(criteria.as_of))
+    result["still_serving"] = still_serving
+    reason = _still_serving(determination, reason, still_serving)
+    result["determination"] = determination
+    result["reason"] = reason
+    result["relief"] = _relief_words(determination, ctx.felony, still_serving)
+    result["trace"] = _join_trace(trace_parts, n)
+    _related_charges(facts, criteria, result)
+    _after_relief(facts, criteria, result)
+    return result
+
+
+def _pick(value: np.ndarray | str, mask: np.ndarray) -> np.ndarray | str:
+    return value[mask] if isinstance(value, np.ndarray) else value
+
+
+def _trace_step(rule: dict, outcome: Outcome, open_rows: np.ndarray,
+                applies: np.ndarray) -> np.ndarray:
+    words = np.where(applies, f"{rule['check']}: yes", f"{rule['check']}: no")
+    if outcome.unknown is not None:
+        words = np.where(outcome.unknown & ~applies, f"{rule['check']}: unknown", words)
+    return np.where(open_rows, words, "")
+
+
+def _join_trace(parts: list[np.ndarray], n: int) -> np.ndarray:
+    trace = np.full(n, "", dtype=object)
+    for part in parts:
+        part = part.astype(object)
+        has = part != ""
+        joined = np.where(trace == "", part, trace + " > " + part)
+        trace = np.where(has, joined, trace)
+    return trace
+
+
+def _resolve_unknowns(determination: np.ndarray, reason: np.ndarray,
+                      first_unknown: np.ndarray) -> np.ndarray:
+    """A missing fact matters only if the conviction was not dismissed anyway."""
+    matters = (first_unknown != "") & (determination != DISMISSAL)
+    determination[matters] = HAND_REVIEW
+    reason[matters] = first_unknown[matters]
+    return matters
+
+
+def _fallback(determination: np.ndarray, reason: np.ndarray, decided: np.ndarray) -> None:
+    """Unreachable with valid criteria (every row has a baseline action); kept so that
+    no row can ever leave without a determination."""
+    determination[~decided & (determination == "")] = HAND_REVIEW
+    reason[reason == ""] = "No rule applied: review by hand"
+
+
+def _still_serving(determination: np.ndarray, reason: np.ndarray,
+                   still_serving: np.ndarray) -> np.ndarray:
+    note = load_law("decision_order")["still_serving_reason"]
+    eligible = np.isin(determination, [DISMISSAL, REDUCTION]) & still_serving
+    reason = reason.copy()
+    reason[eligible] = [f"{r}; {note}" for r in reason[eligible]]
+    return reason
+
+
+def _relief_words(determination: np.ndarray, felony: np.ndarray,
+                  still_serving: np.ndarray) -> np.ndarray:
+    words = load_law("decision_order")["relief"]
+    relief = np.full(len(determination), "", dtype=object)
+    relief[determination == DISMISSAL] = words[DISMISSAL]
+    reduce = determination == REDUCTION
+    relief[reduce & felony] = words[REDUCTION]["Felony"]
+    relief[reduce & ~felony] = words[REDUCTION]["other"]
+    relief[determination == NOT_ELIGIBLE] = words[NOT_ELIGIBLE]
+    relief[determination == HAND_REVIEW] = words[HAND_REVIEW]
+    relief[np.isin(determination, [DISMISSAL, REDUCTION]) & still_serving] = words[
+        "still_serving"]
+    return relief
+
+
+def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
+    """Related charges follow the Prop 64 convictions of their case (same cycle)."""
+    related = (facts["conviction_type"] != PROP64_TYPE).to_numpy()
+    if not related.any():
+        return
+    texts = load_law("decision_order")["related_charge"]
+    from cmr_xl.engine.code_sections import offense_list, parse_sections
+
+    cycle = facts["person_id"].fillna("") + "|" + facts["cycle"].fillna("")
+    dismissed_cycles = set(cycle[~related & (result["determination"] == DISMISSAL).to_numpy()])
+    in_dismissed = cycle.isin(dismissed_cycles).to_numpy()
+    flagged = offense_list("related_charges").flagged(
+        parse_sections(facts["code_section"].fillna(""))).to_numpy()
+    determination = np.where(in_dismissed & ~flagged, DISMISSAL, NOT_ELIGIBLE).astype(object)
+    reason = np.where(in_dismissed, texts["dismissed"], texts["not_dismissed"]).astype(object)
+    determination[flagged] = HAND_REVIEW
+    reason[flagged] = [texts["flagged"].format(section=s)
+                       for s in facts["code_section"].fillna("")[flagged]]
+    if not criteria.related_charges:
+        determination[:] = NOT_ELIGIBLE
+        reason[:] = "Related charges are not reviewed under these criteria"
+    for column, values in (("determination", determination), ("reason", reason)):
+        column_values = result[column].to_numpy(dtype=object).copy()
+        column_values[related] = values[related]
+        result[column] = column_values
+    result.loc[related, "trace"] = "related charge > " + result.loc[related, "reason"]
+    relief = result["relief"].to_numpy(dtype=object).copy()
+    relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
+                               "Dismiss and seal", "No change")
+    result["relief"] = relief
+
+
+def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
+    """Person-level: what is left of each record once the relief here is granted."""
+    granted = result["determination"].isin([DISMISSAL, REDUCTION]).to_numpy()
+    dismissed = (result["determination"] == DISMISSAL).to_numpy()
+    felony = (facts["level"] == "Felony").fillna(False).to_numpy(dtype=bool)
+    cutoff = years_before(criteria.as_of, RECENT_YEARS)
+    remaining_date = facts["conviction_date"].where(~dismissed)
+    frame = pd.DataFrame({
+        "person": facts["person_id"].fillna("").to_numpy(),
+        "felony_left": felony & ~granted,
+        "conviction_left": ~dismissed,
+        "remaining_date": remaining_date.to_numpy(),
+    })
+    people = frame.groupby("person", sort=False).agg(
+        felony_left=("felony_left", "sum"),
+        conviction_left=("conviction_left", "sum"),
+        latest=("remaining_date", "max"),
+    )
+    per_row = people.reindex(frame["person"])
+    latest_other = facts["latest_other_conviction_date"].to_numpy()
+    latest = np.fmax(per_row["latest"].to_numpy(dtype="datetime64[ns]"), latest_other)
+    prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+    first = ~pd.Series(frame["person"].where(prop64)).duplicated().to_numpy()
+    result["person_first_row"] = first & prop64
+    relief_people = set(frame["person"][granted])
+    result["person_relief"] = frame["person"].isin(relief_people).to_numpy()
+    result["no_felony_after"] = (per_row["felony_left"].to_numpy() == 0) & (
+        facts["other_felonies"].to_numpy() == 0)
+    result["no_recent_conviction_after"] = ~(latest >= np.datetime64(cutoff))
+    result["no_conviction_after"] = (per_row["conviction_left"].to_numpy() == 0) & (
+        facts["other_convictions"].to_numpy() == 0)

@@ -1,0 +1,131 @@
+"""One way through: DOJ files -> rows -> convictions with facts -> determinations ->
+summary. Adapters (CLI, workbook, xlwings) call `run` and `redetermine`, nothing deeper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cmr_xl import __version__
+from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
+from cmr_xl.engine.doj_format import DOJ_COLUMNS
+from cmr_xl.engine.eligibility import determine
+from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.facts import PROP64_TYPE, convictions_from_table
+from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches
+from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
+from cmr_xl.engine.summary import summarize
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced; rows of facts, determinations and original_rows align."""
+
+    county: str
+    criteria: Criteria
+    scenarios: list[Criteria]
+    facts: pd.DataFrame
+    determinations: pd.DataFrame
+    original_rows: pa.Table
+    accounting: RowAccounting
+    summary: dict[str, Any]
+    inputs: list[str] = field(default_factory=list)
+    started: str = ""
+    seconds: float = 0.0
+
+    @property
+    def as_of(self) -> date:
+        return self.criteria.as_of
+
+    def shown(self) -> pd.Series:
+        """Rows that outputs show: every Prop 64 conviction, and related charges only
+        when the criteria review them."""
+        prop64 = self.facts["conviction_type"] == PROP64_TYPE
+        return prop64 | self.criteria.related_charges
+
+    def audit(self) -> dict[str, Any]:
+        """What a later reader needs to reproduce and defend the determinations."""
+        return {
+            "cmr_xl_version": __version__,
+            "county": self.county,
+            "as_of": self.as_of.isoformat(),
+            "inputs": [vars(f) for f in self.accounting.files],
+            "criteria": self.criteria.as_mapping(),
+            "criteria_name": self.criteria.name,
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+ProgressCallback = Callable[[int], None]
+
+
+def run(
+    paths: Sequence[str | Path],
+    county: str,
+    criteria: Criteria,
+    scenarios: Sequence[Criteria] = (),
+    *,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Read the DOJ files (streaming, person by person), build facts, determine."""
+    started = datetime.now(UTC)
+    accounting = RowAccounting()
+    facts_parts: list[pd.DataFrame] = []
+    original_parts: list[pa.Table] = []
+    counties: set[str] = set()
+    for batch in iter_person_batches([str(p) for p in paths], accounting):
+        counties.update(
+            str(c).upper() for c in pc.unique(batch["STP_ORI_CNTY_NAME"]).to_pylist() if c)
+        found = convictions_from_table(batch, county)
+        facts_parts.append(found.facts)
+        original_parts.append(batch.select(list(DOJ_COLUMNS)).take(found.row_index))
+        if progress:
+            progress(batch.num_rows)
+    wanted = county.strip().upper()
+    if wanted not in counties:
+        raise InputError(
+            where=", ".join(str(p) for p in paths),
+            what=f"no court step in county {wanted!r} in the file",
+            fix="Check --county; counties in the file: "
+            + (", ".join(sorted(counties)[:20]) or "none"),
+        )
+    facts = (pd.concat(facts_parts, ignore_index=True) if facts_parts
+             else pd.DataFrame(columns=keys(FACT_COLUMNS)))
+    original = (pa.concat_tables(original_parts) if original_parts
+                else pa.table({c: pa.array([], pa.string()) for c in DOJ_COLUMNS}))
+    result = RunResult(
+        county=wanted, criteria=criteria, scenarios=list(scenarios), facts=facts,
+        determinations=pd.DataFrame(), original_rows=original, accounting=accounting,
+        summary={}, inputs=[str(p) for p in paths], started=started.isoformat(),
+    )
+    result.determinations, result.summary = redetermine(
+        facts, criteria, scenarios, county=wanted, accounting=accounting.as_dict())
+    result.seconds = (datetime.now(UTC) - started).total_seconds()
+    return result
+
+
+def redetermine(
+    facts: pd.DataFrame,
+    criteria: Criteria,
+    scenarios: Sequence[Criteria] = (),
+    *,
+    county: str,
+    accounting: dict[str, Any] | None = None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Determinations and summary from the compact facts table alone: a criteria change
+    never re-reads the DOJ file."""
+    determinations = determine(facts, criteria)
+    everything = determine(facts, dismiss_all_prop64(criteria.as_of))
+    what_ifs = [(s, determine(facts, s)) for s in scenarios]
+    summary = summarize(facts, determinations, criteria, county=county,
+                        dismiss_all=everything, scenarios=what_ifs, accounting=accounting)
+    return determinations, summary

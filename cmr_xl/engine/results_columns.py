@@ -1,0 +1,103 @@
+"""The per-conviction facts and results columns: one declaration for every writer.
+
+The CSV bundle, the workbook's Results sheet, the xlwings functions and the court
+copies all take their column names, labels and order from here. `court` marks what a
+court clerk needs to find and update a case (and nothing more).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str  # text | date | number | bool
+    description: str
+    court: bool = False
+
+
+IDENTITY = (
+    Column("person_id", "Subject ID", "text", "DOJ SUBJECT_ID"),
+    Column("cii", "CII", "text", "State criminal identification number", court=True),
+    Column("name", "Name", "text", "PRI_NAME, LAST,FIRST M", court=True),
+    Column("dob", "Date of birth", "date", "PRI_DOB", court=True),
+    Column("county", "County", "text", "County of the court step"),
+    Column("court", "Court", "text", "Court (STP_ORI_DESCR)", court=True),
+    Column("court_ori", "Court ORI", "text", "Court ORI code", court=True),
+    Column("case_number", "Case number", "text", "OFN, else FE_NUM_CRT_CASE", court=True),
+    Column("cycle", "Cycle", "text", "CYC_ORDER"),
+    Column("count_order", "Count", "text", "CNT_ORDER"),
+    Column("conviction_type", "Conviction type", "text", "Prop 64, or Related charge"),
+)
+
+FACTS = (
+    Column("conviction_date", "Conviction date", "date", "Court step date", court=True),
+    Column("code_section", "Code section", "text", "e.g. 11360(A) HS", court=True),
+    Column("section", "Section", "text", "11357, 11358, 11359 or 11360"),
+    Column("offense", "Offense", "text", "OFFENSE_DESCR as DOJ wrote it"),
+    Column("level", "Level", "text", "Felony, Misdemeanor or Infraction", court=True),
+    Column("age_at_conviction", "Age at conviction", "number", "Whole years"),
+    Column("prior_same_section", "Prior convictions, same section", "number",
+           "Convictions of the same HS section dated before this one"),
+    Column("super_strikes", "Super strikes on record", "text", "PC 667(e)(2)(C)(iv)"),
+    Column("prior_super_strikes", "Prior super strikes", "text", "Dated before this conviction"),
+    Column("pc290_offenses", "PC 290 offenses on record", "text", "PC 290(c)"),
+    Column("prior_pc290_offenses", "Prior PC 290 offenses", "text",
+           "Dated before this conviction"),
+    Column("pc290_registration_date", "PC 290 registration", "date",
+           "First PC 290 registration step"),
+    Column("latest_conviction_date", "Latest conviction (any)", "date",
+           "The person's most recent conviction anywhere"),
+    Column("sentence_end", "Sentence end", "date", "Conviction date plus sentence"),
+    Column("latest_sentence_end", "Latest sentence end (any)", "date",
+           "Latest end of any sentence on the record"),
+    Column("only_prop64", "Only Prop 64 convictions", "bool", "Every conviction is HS 11357-11360"),
+    Column("deceased", "Deceased", "bool", "A DECEASED step on the record"),
+    Column("other_felonies", "Other felonies", "number",
+           "Felony convictions of the person that are not rows of these results"),
+    Column("other_convictions", "Other convictions", "number",
+           "Convictions of the person that are not rows of these results"),
+    Column("latest_other_conviction_date", "Latest other conviction", "date",
+           "Most recent conviction that is not a row of these results"),
+    Column("comment_prop64", "Other Prop 64 charge in comment", "text",
+           "A different HS 11357-11360 section named only in COMMENT_TEXT: review"),
+    Column("source_file", "Source file", "text", "DOJ file the row came from"),
+    Column("source_line", "Source line", "number", "Line of the count's first row"),
+)
+
+#: What the rules add, in the order they appear after the facts.
+DETERMINATION = (
+    Column("age_as_of", "Age as of", "number", "Whole years at the as-of date"),
+    Column("years_since_conviction", "Years since conviction", "number", "At the as-of date"),
+    Column("still_serving", "Still serving", "bool", "Sentence ends after the as-of date"),
+    Column("determination", "Eligibility Determination", "text",
+           "Eligible for Dismissal, Eligible for Reduction, Not eligible or Hand review",
+           court=True),
+    Column("reason", "Eligibility Reason", "text", "One reason in plain words", court=True),
+    Column("relief", "Relief", "text", "What the court does", court=True),
+    Column("trace", "Decision trace", "text", "The checks made, in order; the last decided"),
+    Column("person_first_row", "First row of person", "bool",
+           "TRUE on one row per person, so that counts of people are COUNTIFS over it"),
+    Column("person_relief", "Person gets relief", "bool",
+           "Person-level: at least one conviction dismissed or reduced"),
+    Column("no_felony_after", "No felony after relief", "bool",
+           "Person-level: no felony left once this relief is granted"),
+    Column("no_recent_conviction_after", "No conviction in 7 years after relief", "bool",
+           "Person-level: no conviction left in the 7 years before the as-of date"),
+    Column("no_conviction_after", "No conviction after relief", "bool",
+           "Person-level: no conviction left at all"),
+)
+
+FACT_COLUMNS = IDENTITY + FACTS
+RESULT_COLUMNS = FACT_COLUMNS + DETERMINATION
+
+
+def labels(columns: tuple[Column, ...]) -> list[str]:
+    return [c.label for c in columns]
+
+
+def keys(columns: tuple[Column, ...]) -> list[str]:
+    return [c.key for c in columns]

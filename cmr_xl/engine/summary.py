@@ -1,0 +1,106 @@
+"""The county summary a DA reports and a court reads (shared spec prop64-rules.md).
+
+Every figure is counted from the determinations table, under the chosen criteria and
+under "dismiss all Prop 64" (and any named what-if scenarios), so the same numbers can
+be recomputed by the workbook's formulas over the Results sheet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from cmr_xl.engine.criteria import PROP64_SECTIONS, Criteria
+from cmr_xl.engine.eligibility import (
+    DETERMINATIONS,
+    DISMISSAL,
+    HAND_REVIEW,
+    NOT_ELIGIBLE,
+    REDUCTION,
+)
+from cmr_xl.engine.facts import PROP64_TYPE
+
+
+def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, Any]:
+    """Counts that depend on the criteria: determinations, relief, what is left after."""
+    prop64 = facts["conviction_type"] == PROP64_TYPE
+    d = determinations[prop64]
+    section = facts.loc[prop64, "section"]
+    first = d["person_first_row"]
+
+    def by_section(outcome: str) -> dict[str, int]:
+        return {s: int(((section == s) & (d["determination"] == outcome)).sum())
+                for s in PROP64_SECTIONS}
+
+    dismissals = d.loc[d["determination"] == DISMISSAL, "reason"]
+    return {
+        "determinations": {o: int((d["determination"] == o).sum()) for o in DETERMINATIONS},
+        "people_with_relief": int((first & d["person_relief"]).sum()),
+        "dismissals_by_section": by_section(DISMISSAL),
+        "reductions_by_section": by_section(REDUCTION),
+        "dismissals_by_reason": {str(k): int(v) for k, v in
+                                 dismissals.value_counts().sort_index().items()},
+        "not_eligible": int((d["determination"] == NOT_ELIGIBLE).sum()),
+        "hand_review": int((d["determination"] == HAND_REVIEW).sum()),
+        "after_relief": {
+            "people_no_felony": int((first & d["no_felony_after"]).sum()),
+            "people_no_conviction_last_7_years": int((first & d["no_recent_conviction_after"]).sum()),
+            "people_no_conviction": int((first & d["no_conviction_after"]).sum()),
+        },
+    }
+
+
+def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
+    """Counts that depend only on the record: Prop 64 convictions by section and level."""
+    prop64 = facts[facts["conviction_type"] == PROP64_TYPE]
+    felony = prop64["level"] == "Felony"
+    by_section = {
+        s: {
+            "felony": int(((prop64["section"] == s) & felony).sum()),
+            "non_felony": int(((prop64["section"] == s) & ~felony).sum()),
+        }
+        for s in PROP64_SECTIONS
+    }
+    earliest = prop64["conviction_date"].min()
+    return {
+        "prop64_convictions": int(len(prop64)),
+        "prop64_convictions_by_section": by_section,
+        "people_with_prop64_conviction": int(prop64["person_id"].nunique()),
+        "earliest_conviction": None if pd.isna(earliest) else earliest.date().isoformat(),
+    }
+
+
+def related_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, int]:
+    related = facts["conviction_type"] != PROP64_TYPE
+    d = determinations.loc[related, "determination"]
+    return {o: int((d == o).sum()) for o in DETERMINATIONS}
+
+
+def summarize(
+    facts: pd.DataFrame,
+    determinations: pd.DataFrame,
+    criteria: Criteria,
+    *,
+    county: str,
+    dismiss_all: pd.DataFrame,
+    scenarios: list[tuple[Criteria, pd.DataFrame]] = (),
+    accounting: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """summary.json: the record, the outcome under each set of criteria, the rows."""
+    summary: dict[str, Any] = {
+        "county": county.upper(),
+        "as_of": criteria.as_of.isoformat(),
+        **record_figures(facts),
+        "criteria": {"name": criteria.name, "values": criteria.as_mapping(),
+                     "sentences": criteria.sentences()},
+        "chosen": outcome_figures(facts, determinations),
+        "dismiss_all_prop64": outcome_figures(facts, dismiss_all),
+        "scenarios": {c.name: {"values": c.as_mapping(), **outcome_figures(facts, d)}
+                      for c, d in scenarios},
+    }
+    if criteria.related_charges:
+        summary["related_charges"] = related_figures(facts, determinations)
+    if accounting is not None:
+        summary["rows"] = accounting
+    return summary
