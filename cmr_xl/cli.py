@@ -244,9 +244,14 @@ def criteria_command(criteria_path: str | None, template: bool) -> None:
         click.echo("# What-if scenarios: a name and the criteria they change.")
         click.echo("# scenarios:\n#   Dismiss all HS 11359 felonies: {felony_11359: dismiss}")
         return
+    from cmr_xl.engine.report import decision_order_lines
+
     click.echo(f"{criteria.name}:")
     for sentence in criteria.sentences():
         click.echo(f"  - {sentence}")
+    click.echo("Checked in this order; the first that applies decides:")
+    for line in decision_order_lines():
+        click.echo(f"  {line}")
     for scenario in scenarios:
         click.echo(f"What-if scenario {scenario.name!r}: "
                    + "; ".join(f"{k}={v}" for k, v in scenario.as_mapping().items()

@@ -49,3 +49,15 @@ def summary_text(summary: dict[str, Any]) -> str:
             f"{k.replace('_', ' ')} {v:,}" for k, v in rows_info.items()
             if isinstance(v, int))]
     return "\n".join(lines)
+
+
+def decision_order_lines() -> list[str]:
+    """The order rules decide in, as written in law/decision_order.yaml."""
+    from cmr_xl.engine.law import load_law
+
+    lines = []
+    for number, rule in enumerate(load_law("decision_order")["rules"], start=1):
+        kind = "statute" if rule.get("floor") else f"criterion {rule.get('criterion', 'baseline')}"
+        cited = f" [{rule['reference']}]" if rule.get("reference") else ""
+        lines.append(f"{number:>2}. {rule['check']} ({kind}){cited}")
+    return lines
