@@ -59,6 +59,13 @@ def _rules_data() -> list[dict]:
     return load_law("decision_order")["rules"]
 
 
+def _format_each(values: pd.Series | np.ndarray, template: Callable[[object], str]) -> np.ndarray:
+    """Apply `template` once per distinct value (reasons repeat across thousands of rows)."""
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    texts = np.array([template(u) for u in uniques] + [""], dtype=object)
+    return texts[codes]
+
+
 def _array(series: pd.Series, fill: bool = False) -> np.ndarray:
     return series.fillna(fill).to_numpy(dtype=bool)
 
@@ -96,7 +103,7 @@ def super_strike(ctx: Context, rule: dict) -> Outcome | None:
     outcome, scope = active
     sections, template = _listed_reason(ctx, rule, "prior_super_strikes", "super_strikes")
     applies = scope & sections.notna().to_numpy()
-    reasons = sections.fillna("").map(lambda s: template.format(sections=s)).to_numpy()
+    reasons = _format_each(sections.fillna(""), lambda s: template.format(sections=s))
     return Outcome(applies, outcome, reasons)
 
 
@@ -114,7 +121,7 @@ def pc290(ctx: Context, rule: dict) -> Outcome | None:
     has_offense = sections.notna().to_numpy()
     reasons = np.where(
         has_offense,
-        sections.fillna("").map(lambda s: template.format(sections=s)).to_numpy(),
+        _format_each(sections.fillna(""), lambda s: template.format(sections=s)),
         rule["reason_registration"],
     )
     return Outcome(scope & (has_offense | registered_before), outcome, reasons)
@@ -128,19 +135,15 @@ def two_priors(ctx: Context, rule: dict) -> Outcome | None:
     threshold = load_law("prop64")["same_section_priors_threshold"]["value"]
     priors = ctx.facts["prior_same_section"]
     applies = scope & _array(priors >= threshold)
-    reasons = [
-        rule["reason"].format(value=p, section=s)
-        for p, s in zip(priors.fillna(0).astype(int), ctx.facts["section"].fillna(""), strict=True)
-    ]
-    return Outcome(applies, outcome, np.array(reasons, dtype=object))
+    pairs = priors.fillna(0).astype(int).astype(str) + "|" + ctx.facts["section"].fillna("")
+    reasons = _format_each(pairs, lambda pair: rule["reason"].format(
+        value=pair.split("|")[0], section=pair.split("|")[1]))
+    return Outcome(applies, outcome, reasons)
 
 
 def _baseline(ctx: Context, rule: dict, action: str) -> Outcome:
     applies = ctx.action == action
-    felony_reason = np.char.replace(
-        np.full(len(applies), rule["reason"], dtype=object).astype(str), "{section}",
-        ctx.action_key.astype(str),
-    ).astype(object)
+    felony_reason = _format_each(ctx.action_key, lambda key: rule["reason"].format(section=key))
     reasons = np.where(ctx.felony, felony_reason, rule["reason_non_felony"])
     return Outcome(applies, rule["determination"], reasons)
 
@@ -264,27 +267,30 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     n = len(facts)
     determination = np.full(n, "", dtype=object)
     reason = np.full(n, "", dtype=object)
-    decided = np.zeros(n, dtype=bool)
+    decided_at = np.full(n, -1, dtype=np.int64)
+    unknown_bits = np.zeros(n, dtype=np.int64)
     first_unknown = np.full(n, "", dtype=object)
-    trace_parts: list[np.ndarray] = []
+    checked: list[dict] = []
     for rule in _rules_data():
         outcome = RULES[rule["id"]](ctx, rule)
         if outcome is None:
             continue
-        open_rows = ~decided
+        position = len(checked)
+        checked.append(rule)
+        open_rows = decided_at < 0
         applies = outcome.applies & open_rows
         determination[applies] = _pick(outcome.determination, applies)
         reason[applies] = _pick(outcome.reason, applies)
         if outcome.unknown is not None:
-            unknown = outcome.unknown & open_rows & (first_unknown == "")
+            unknown = outcome.unknown & open_rows & ~applies
+            unknown_bits[unknown] |= 1 << position
+            new = unknown & (first_unknown == "")
             missing = rule.get("needs", "a fact")
-            first_unknown[unknown] = load_law("decision_order")["missing_fact_reason"].format(
+            first_unknown[new] = load_law("decision_order")["missing_fact_reason"].format(
                 fact=missing[0].upper() + missing[1:], check=rule["check"])
-        trace_parts.append(_trace_step(rule, outcome, open_rows, applies))
-        decided |= applies
+        decided_at[applies] = position
     missing_fact = _resolve_unknowns(determination, reason, first_unknown)
-    trace_parts.append(np.where(missing_fact, "missing fact: hand review", ""))
-    _fallback(determination, reason, decided)
+    _fallback(determination, reason, decided_at >= 0)
     result = pd.DataFrame(index=facts.index)
     result["age_as_of"] = ctx.age_as_of
     result["years_since_conviction"] = years_between(facts["conviction_date"], criteria.as_of)
@@ -294,7 +300,7 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     result["determination"] = determination
     result["reason"] = reason
     result["relief"] = _relief_words(determination, ctx.felony, still_serving)
-    result["trace"] = _join_trace(trace_parts, n)
+    result["trace"] = _trace(checked, decided_at, unknown_bits, missing_fact)
     _related_charges(facts, criteria, result)
     _after_relief(facts, criteria, result)
     return result
@@ -304,22 +310,26 @@ def _pick(value: np.ndarray | str, mask: np.ndarray) -> np.ndarray | str:
     return value[mask] if isinstance(value, np.ndarray) else value
 
 
-def _trace_step(rule: dict, outcome: Outcome, open_rows: np.ndarray,
-                applies: np.ndarray) -> np.ndarray:
-    words = np.where(applies, f"{rule['check']}: yes", f"{rule['check']}: no")
-    if outcome.unknown is not None:
-        words = np.where(outcome.unknown & ~applies, f"{rule['check']}: unknown", words)
-    return np.where(open_rows, words, "")
-
-
-def _join_trace(parts: list[np.ndarray], n: int) -> np.ndarray:
-    trace = np.full(n, "", dtype=object)
-    for part in parts:
-        part = part.astype(object)
-        has = part != ""
-        joined = np.where(trace == "", part, trace + " > " + part)
-        trace = np.where(has, joined, trace)
-    return trace
+def _trace(checked: list[dict], decided_at: np.ndarray, unknown_bits: np.ndarray,
+           missing_fact: np.ndarray) -> np.ndarray:
+    """The checks made for each row, in order, and the one that decided. Rows share few
+    distinct traces, so each distinct one is written once and mapped back."""
+    keys = (decided_at + 1) * 4 + missing_fact.astype(np.int64) * 2
+    keys = keys + (unknown_bits << 8)
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    texts = []
+    for key in distinct:
+        decided, bits, missing = int(key & 0xFF) // 4 - 1, int(key) >> 8, (int(key) // 2) % 2
+        last = decided if decided >= 0 else len(checked) - 1
+        steps = []
+        for position, rule in enumerate(checked[: last + 1]):
+            word = "yes" if position == decided else (
+                "unknown" if bits & (1 << position) else "no")
+            steps.append(f"{rule['check']}: {word}")
+        if missing:
+            steps.append("missing fact: hand review")
+        texts.append(" > ".join(steps))
+    return np.array(texts, dtype=object)[inverse.reshape(-1)]
 
 
 def _resolve_unknowns(determination: np.ndarray, reason: np.ndarray,
@@ -371,8 +381,8 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
     from cmr_xl.engine.code_sections import offense_list, parse_sections
 
     cycle = facts["person_id"].fillna("") + "|" + facts["cycle"].fillna("")
-    dismissed_cycles = set(cycle[~related & (result["determination"] == DISMISSAL).to_numpy()])
-    in_dismissed = cycle.isin(dismissed_cycles).to_numpy()
+    dismissed_prop64 = ~related & (result["determination"] == DISMISSAL).to_numpy()
+    in_dismissed = _any_in_group(cycle, dismissed_prop64)
     flagged = offense_list("related_charges").flagged(
         parse_sections(facts["code_section"].fillna(""))).to_numpy()
     determination = np.where(in_dismissed & ~flagged, DISMISSAL, NOT_ELIGIBLE).astype(object)
@@ -392,6 +402,14 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
     relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
                                "Dismiss and seal", "No change")
     result["relief"] = relief
+
+
+def _any_in_group(groups: pd.Series, flags: np.ndarray) -> np.ndarray:
+    """Per row: does any row of its group have the flag (vectorised, no sets)."""
+    codes, _ = pd.factorize(groups)
+    hits = np.zeros(codes.max() + 2 if len(codes) else 1, dtype=bool)
+    hits[codes[flags]] = True
+    return hits[codes]
 
 
 def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
@@ -418,8 +436,7 @@ def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame)
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
     first = ~pd.Series(frame["person"].where(prop64)).duplicated().to_numpy()
     result["person_first_row"] = first & prop64
-    relief_people = set(frame["person"][granted])
-    result["person_relief"] = frame["person"].isin(relief_people).to_numpy()
+    result["person_relief"] = _any_in_group(frame["person"], granted)
     result["no_felony_after"] = (per_row["felony_left"].to_numpy() == 0) & (
         facts["other_felonies"].to_numpy() == 0)
     result["no_recent_conviction_after"] = ~(latest >= np.datetime64(cutoff))
