@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cmr_xl.engine.synthetic import generate_doj_file
 from rapsheet import RapSheet
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
-from cmr_xl.engine.synthetic import generate_doj_file
 
 PROP64_OFFENSE = re.compile(r"^\s*(1135[789]|11360)\b[^ ]*\s+HS")
 
@@ -94,6 +94,8 @@ def test_the_summary_adds_up(county_run):
     everything = summary["dismiss_all_prop64"]
     assert everything["after_relief"]["people_no_felony"] >= chosen["after_relief"]["people_no_felony"]
     rows = summary["rows"]
+    assert rows["lines_read"] == (rows["header_lines"] + rows["blank_lines"] + rows["rows_read"]
+                                  + rows["rows_rejected"])
     assert summary["audit"]["inputs"][0]["sha256"]
 
 
