@@ -24,6 +24,7 @@ from cmr_xl.engine.law import load_law, prop64_effective_date
 from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
 
 ROW_INDEX = "_row_index"
+PLACEHOLDERS = pa.array(["", "-", "NULL"])
 DAYS_PER_UNIT = {"D": 1.0, "M": 30.4375, "Y": 365.25}
 PROP64_TYPE = "Prop 64"
 RELATED_TYPE = "Related charge"
@@ -43,78 +44,91 @@ def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
 
 
-def _to_frame(table: pa.Table) -> pd.DataFrame:
-    """The columns the facts need, as pandas, keeping only rows that matter:
-    conviction counts, PC 290 registrations and DECEASED steps."""
-    disposition = pc.utf8_upper(pc.fill_null(table["DISP_DESCR"], ""))
-    step = pc.utf8_upper(pc.fill_null(table["STP_TYPE_DESCR"], ""))
-    keep = pc.or_(
-        pc.starts_with(disposition, "CONVICTED"),
-        pc.is_in(step, pa.array(["REGISTRATION", "DECEASED"])),
-    )
-    columns = [c for c in DOJ_FACT_COLUMNS] + [SOURCE_FILE, SOURCE_LINE]
+def _normalise(table: pa.Table) -> pa.Table:
+    """Trim padding; a field that is only spaces, `-` or NULL is empty (DOJ placeholders).
+    Applied to the few rows and columns the facts use, so it costs little."""
+    columns = []
+    for name in table.column_names:
+        column = table[name]
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            trimmed = pc.utf8_trim_whitespace(column)
+            empty = pc.is_in(trimmed, PLACEHOLDERS)
+            column = pc.if_else(empty, pa.scalar(None, column.type), trimmed)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+def _split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Conviction rows (with what the facts need) and person events (registration,
+    deceased) as pandas; every other row is history the facts do not read."""
+    convicted = pc.match_substring_regex(
+        pc.fill_null(table["DISP_DESCR"], ""), r"^\s*CONVICTED", ignore_case=True)
+    event = pc.match_substring_regex(
+        pc.fill_null(table["STP_TYPE_DESCR"], ""), r"^\s*(REGISTRATION|DECEASED)\s*$",
+        ignore_case=True)
+    columns = list(DOJ_FACT_COLUMNS) + [SOURCE_FILE, SOURCE_LINE]
     indexed = table.select(columns).append_column(ROW_INDEX, pa.array(np.arange(len(table))))
-    return indexed.filter(keep).to_pandas()
-
-
-def _clean(text: pd.Series) -> pd.Series:
-    stripped = text.astype("string").str.strip()
-    return stripped.mask(stripped.str.fullmatch(r"-?|NULL", na=False))
+    conviction_rows = _merge_counts(_normalise(indexed.filter(convicted)))
+    event_columns = ["SUBJECT_ID", "STP_TYPE_DESCR", "STP_EVENT_DATE", "OFFENSE_DESCR",
+                     "COMMENT_TEXT"]
+    events = _normalise(table.select(event_columns).filter(event)).to_pandas()
+    return conviction_rows, events
 
 
 def convictions_from_table(table: pa.Table, county: str) -> BatchFacts:
     """Facts for every Prop 64 conviction in `county` (and related charges in the same
     cycle) of the persons in this batch; other convictions serve as history."""
-    rows = _to_frame(table)
-    for column in DOJ_FACT_COLUMNS:
-        rows[column] = _clean(rows[column])
-    step = rows["STP_TYPE_DESCR"].str.upper().fillna("")
-    is_conviction = rows["DISP_DESCR"].str.upper().str.startswith("CONVICTED").fillna(False)
-
-    persons = _person_events(rows, step)
-    convictions = _merge_counts(rows[is_conviction.to_numpy()])
+    convictions, events = _split(table)
+    persons = _person_events(events)
     total = len(convictions)
     convictions = _add_sections(convictions)
     convictions = _add_history(convictions, persons, county)
-    selected = convictions[convictions["_selected"]].copy()
+    selected = convictions[convictions["_selected"].to_numpy()]
     facts = _fact_table(selected)
     return BatchFacts(facts, selected[ROW_INDEX].to_numpy(), total)
 
 
-def _person_events(rows: pd.DataFrame, step: pd.Series) -> pd.DataFrame:
+def _person_events(events: pd.DataFrame) -> pd.DataFrame:
     """Per person: deceased, first PC 290 registration date."""
     prefix = load_law("pc290_offenses")["registration_offense_prefix"]
-    offense = rows["OFFENSE_DESCR"].fillna(rows["COMMENT_TEXT"]).fillna("").str.strip()
-    registration = (step == "REGISTRATION") & offense.str.startswith(prefix)
-    events = pd.DataFrame(
+    step = events["STP_TYPE_DESCR"].str.upper()
+    offense = events["OFFENSE_DESCR"].fillna(events["COMMENT_TEXT"]).fillna("")
+    registration = ((step == "REGISTRATION") & offense.str.startswith(prefix)).to_numpy()
+    frame = pd.DataFrame(
         {
-            "person_id": rows["SUBJECT_ID"],
+            "person_id": events["SUBJECT_ID"],
             "deceased": (step == "DECEASED").to_numpy(),
-            "registration_date": _dates(rows["STP_EVENT_DATE"]).where(registration),
-            "registered": registration.to_numpy(),
+            "registration_date": _dates(events["STP_EVENT_DATE"]).where(registration),
         }
     )
-    return events.groupby("person_id", sort=False).agg(
+    return frame.groupby("person_id", sort=False).agg(
         deceased=("deceased", "any"),
-        registered=("registered", "any"),
         pc290_registration_date=("registration_date", "min"),
     )
 
 
-def _merge_counts(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per convicted count; its sentence parts summed into days."""
-    length = pd.to_numeric(rows["SENT_LENGTH"], errors="coerce")
-    unit = rows["SENT_TIME_CODE"].str.upper().map(DAYS_PER_UNIT)
-    days = (length * unit.astype(float)).fillna(0.0)
-    key = (
-        rows["SUBJECT_ID"].fillna("") + "|" + rows["CYC_ORDER"].fillna("") + "|"
-        + rows["STP_ORDER"].fillna("") + "|" + rows["CNT_ORDER"].fillna("")
-        + "|" + rows["OFFENSE_DESCR"].fillna("")
-    )
-    sentence_days = days.groupby(key.to_numpy(), sort=False).sum()
-    first = rows[~key.duplicated().to_numpy()].copy()
-    first["sentence_days"] = sentence_days.reindex(key[first.index].to_numpy()).to_numpy()
-    return first.reset_index(drop=True)
+def _merge_counts(rows: pa.Table) -> pd.DataFrame:
+    """One row per convicted count; its sentence parts (adjacent rows of the same
+    person, cycle, step, count and offense) summed into days. Done in Arrow, before any
+    conversion, so only one row per count reaches pandas."""
+    n = rows.num_rows
+    starts = np.zeros(n, dtype=bool)
+    if n:
+        starts[0] = True
+        for column in ("SUBJECT_ID", "CYC_ORDER", "STP_ORDER", "CNT_ORDER", "OFFENSE_DESCR"):
+            values = pc.fill_null(rows[column], "")
+            changed = pc.not_equal(values.slice(1), values.slice(0, n - 1))
+            starts[1:] |= changed.to_numpy(zero_copy_only=False)
+    length = pc.cast(pc.if_else(pc.match_substring_regex(
+        pc.fill_null(rows["SENT_LENGTH"], ""), r"^\d+(\.\d+)?$"), rows["SENT_LENGTH"], None),
+        pa.float64()).to_numpy(zero_copy_only=False)
+    unit = pd.Series(rows["SENT_TIME_CODE"].to_numpy(zero_copy_only=False)).str.upper().map(
+        DAYS_PER_UNIT).to_numpy(dtype=float)
+    days = np.nan_to_num(length * unit)
+    first_positions = np.flatnonzero(starts)
+    first = rows.take(pa.array(first_positions)).to_pandas()
+    first["sentence_days"] = np.add.reduceat(days, first_positions) if n else np.zeros(0)
+    return first
 
 
 def _add_sections(convictions: pd.DataFrame) -> pd.DataFrame:
@@ -158,26 +172,29 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c["_prop64_here"] = c["is_prop64"].to_numpy() & in_county
 
     c["conviction_type"] = np.where(c["_prop64_here"], PROP64_TYPE, RELATED_TYPE)
-    cycle_key = c["person_id"].fillna("") + "|" + c["CYC_ORDER"].fillna("")
-    cycles_with_prop64 = set(cycle_key[c["_prop64_here"]])
-    related = c["is_related"] & ~c["is_prop64"] & cycle_key.isin(cycles_with_prop64) & in_county
-    c["_selected"] = c["_prop64_here"] | related
+    person = pd.factorize(c["person_id"], use_na_sentinel=False)[0]
+    c["_person"] = person
+    cycle = pd.factorize(pd.Series(person).astype(str) + "|" + c["CYC_ORDER"].fillna("").to_numpy(),
+                         use_na_sentinel=False)[0]
+    cycle_has_prop64 = np.zeros(cycle.max() + 1 if len(cycle) else 0, dtype=bool)
+    cycle_has_prop64[cycle[c["_prop64_here"].to_numpy()]] = True
+    related = (c["is_related"].to_numpy() & ~c["is_prop64"].to_numpy()
+               & cycle_has_prop64[cycle] & in_county) if len(c) else np.zeros(0, dtype=bool)
+    c["_selected"] = c["_prop64_here"].to_numpy() | related
 
-    by_person = c.groupby("person_id", sort=False)
-    c["latest_conviction_date"] = by_person["conviction_date"].transform("max")
-    c["latest_sentence_end"] = by_person["sentence_end"].transform("max")
-    c["only_prop64"] = by_person["is_prop64"].transform("all").astype(bool)
     other = ~c["_selected"]
     c["_other_felony"] = other & c["is_felony"]
     c["_other"] = other
     c["_other_date"] = c["conviction_date"].where(other)
-    c["other_felonies"] = c.groupby("person_id", sort=False)["_other_felony"].transform("sum")
-    c["other_convictions"] = c.groupby("person_id", sort=False)["_other"].transform("sum")
-    c["latest_other_conviction_date"] = c.groupby("person_id", sort=False)[
-        "_other_date"
-    ].transform("max")
+    by_person = c.groupby("_person", sort=False)
+    c["latest_conviction_date"] = by_person["conviction_date"].transform("max")
+    c["latest_sentence_end"] = by_person["sentence_end"].transform("max")
+    c["only_prop64"] = by_person["is_prop64"].transform("all").astype(bool)
+    c["other_felonies"] = by_person["_other_felony"].transform("sum")
+    c["other_convictions"] = by_person["_other"].transform("sum")
+    c["latest_other_conviction_date"] = by_person["_other_date"].transform("max")
 
-    same = c[c["is_prop64"]].groupby(["person_id", "section"], sort=False)["conviction_date"]
+    same = c[c["is_prop64"]].groupby(["_person", "section"], sort=False)["conviction_date"]
     c["prior_same_section"] = (same.rank(method="min") - 1).reindex(c.index)
 
     c = c.join(persons, on="person_id")
@@ -201,7 +218,8 @@ def _add_listed(c: pd.DataFrame, flag: str, all_column: str, prior_column: str) 
         lambda s: "; ".join(dict.fromkeys(s))
     )
     c[all_column] = c["person_id"].map(on_record)
-    targets = c.loc[c["person_id"].isin(listed["person_id"]), ["person_id", "conviction_date"]]
+    wanted = c["_selected"].to_numpy() & c["person_id"].isin(listed["person_id"]).to_numpy()
+    targets = c.loc[wanted, ["person_id", "conviction_date"]]
     pairs = targets.reset_index().merge(listed, on="person_id", suffixes=("", "_listed"))
     prior = pairs["conviction_date_listed"].isna() | (
         pairs["conviction_date_listed"] < pairs["conviction_date"]
