@@ -106,7 +106,8 @@ def progress_bar(paths: Sequence[str], label: str) -> Iterator[Callable[[int], N
 
 @cli.command()
 @click.option("--county", required=True, help="County whose DA runs the review, e.g. SACRAMENTO.")
-@click.option("--people", type=click.IntRange(1, 5_000_000), required=True)
+@click.option("--people", type=click.IntRange(1, 1_000_000), required=True,
+              help="How many people (RAP sheets), up to 1,000,000 (about 92 million rows).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False), required=True)
 @click.option("--no-header", is_flag=True, help="Write the file without its header line.")

@@ -308,9 +308,12 @@ def generate_doj_file(
     _check_numbers(people, seed)
     target = Path(path)
     partial = target.with_name(target.name + ".part")
-    with open(partial, "wb") as out:
-        rows = _write(_plan(name, people, seed), out, header)
-    os.replace(partial, target)
+    try:
+        with open(partial, "wb") as out:
+            rows = _write(_plan(name, people, seed), out, header)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return GeneratedFile(target, people, rows, name, seed)
 
 
@@ -415,11 +418,12 @@ class _Offenses:
                   ("other", OTHER_OFFENSES),
                   ("reg", ((REGISTRATION_OFFENSE, 0.0, 0.0, 0.0),)),
                   ("none", (("", 0.0, 0.0, 0.0),)))
-        texts, rows, self.start = [], [], {}
+        texts, rows, self.start, self.stop = [], [], {}, {}
         for name, entries in groups:
             self.start[name] = len(texts)
             texts += [e[0] for e in entries]
             rows += [e[1:] for e in entries]
+            self.stop[name] = len(texts)
         self.texts = texts
         table = np.array(rows, dtype=float)
         self.p_felony, self.p_misd, self.weight = table[:, 0], table[:, 1], table[:, 2]
@@ -446,10 +450,9 @@ class _Offenses:
         return self.start[group] + np.asarray(local, dtype=np.int64)
 
     def draw(self, rng: np.random.Generator, group: str, size: int) -> np.ndarray:
-        entries = {"p64": PROP64_OFFENSES, "super": SUPER_STRIKE_OFFENSES,
-                   "pc290": PC290_OFFENSES, "related": RELATED_OFFENSES,
-                   "other": OTHER_OFFENSES}[group]
-        return self.index(group, _pick(rng, [e[3] for e in entries], size))
+        """`size` offenses of a group, by their weights."""
+        weights = self.weight[self.start[group]:self.stop[group]]
+        return self.index(group, _pick(rng, weights, size))
 
 
 @cache
@@ -633,9 +636,10 @@ def _draw_cycles(d: _Draw, pp: _People) -> _Cycles:
     def before_or_after(p: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Every other person's conviction predates the Prop 64 one, so both orders
         occur (priors count only before; some counties count any)."""
-        before = np.arange(len(p)) % 2 == 0
+        after_lo = anchor_day[p] + 240  # clear of the Prop 64 case's own court date
+        before = (np.arange(len(p)) % 2 == 0) | (after_lo >= hi)
         return np.where(before, _uniform_days(rng, pp.start[p], anchor_day[p]),
-                        _uniform_days(rng, anchor_day[p] + 240, hi))
+                        _uniform_days(rng, after_lo, hi))
 
     p = np.flatnonzero(pp.super_strike)
     supers = np.where(rng.random(len(p)) < 0.75, off.draw(rng, "super", len(p)),
@@ -856,7 +860,7 @@ def _draw_counts(d: _Draw, cyc: _Cycles, ch: _Charges, st: _Steps) -> _Counts:
     n_off = len(off.texts)
     first_comment = 1 + 2 * n_off  # after "" and the two forms of each offense
     comment = np.select(
-        [ch.comment_only[charge] > 0, ch.mention[charge] & convicted, court & (v2 < 0.04)],
+        [ch.comment_only[charge] > 0, ch.mention[charge] & convicted, convicted & (v2 < 0.06)],
         [1 + ch.offense[charge] + n_off * ch.comment_style[charge],
          first_comment + ch.mention_text[charge],
          first_comment + len(_MENTION_SECTIONS) * len(_MENTION_FORMS)
@@ -1153,7 +1157,7 @@ class _Batch:
         return index
 
 
-def _runs(columns: dict[str, str | tuple[int, Callable]]) -> list[tuple[int, list]]:
+def _runs(columns: dict[str, ColumnSpec]) -> list[tuple[int, list]]:
     """Consecutive columns grouped by level (constants join the run before them), with
     consecutive constants merged into one literal."""
     runs: list[tuple[int, list]] = []
@@ -1176,34 +1180,44 @@ def _runs(columns: dict[str, str | tuple[int, Callable]]) -> list[tuple[int, lis
     return runs
 
 
-def _write(plan: _Plan, out: BinaryIO, header: bool) -> int:
-    """Write the header (if asked) and every row; returns the number of rows."""
-    if header:
-        out.write((",".join(DOJ_COLUMNS) + "\n").encode("utf-8"))
-    runs = _runs(plan.columns)
+def _batches(plan: _Plan) -> list[_Batch]:
+    """Whole people, about BATCH_ROWS rows at a time."""
     person_rows = plan.starts[0]
     for k in range(1, 4):
         person_rows = plan.starts[k][person_rows]
-    n_people = plan.sizes[_PERSON]
     cuts = np.searchsorted(person_rows, np.arange(BATCH_ROWS, person_rows[-1], BATCH_ROWS))
-    bounds = np.unique(np.concatenate([[0], cuts, [n_people]]))
+    bounds = np.unique(np.concatenate([[0], cuts, [plan.sizes[_PERSON]]]))
+    batches = []
     for p0, p1 in zip(bounds[:-1], bounds[1:], strict=True):
         lo, hi = [int(p0)], [int(p1)]
         for k in range(4):
             lo.append(int(plan.starts[k][lo[-1]]))
             hi.append(int(plan.starts[k][hi[-1]]))
-        batch = _Batch(plan, lo, hi)
-        pieces = []
-        for level, items in runs:
-            values = [i if isinstance(i, str) else i(batch) for i in items]
-            joined = values[0] if len(values) == 1 else pc.binary_join_element_wise(
-                *values, ",")
-            if isinstance(joined, str):
-                joined = pa.scalar(joined)
-            elif level != _ROW:
-                joined = joined.take(batch.up(_ROW, level))
-            pieces.append(joined)
-        lines = pc.binary_join_element_wise(*pieces, ",")
+        batches.append(_Batch(plan, lo, hi))
+    return batches
+
+
+def _lines(batch: _Batch, runs: list[tuple[int, list]]) -> pa.Array:
+    """The batch's CSV lines: each run joined at its own level, then repeated to rows."""
+    pieces = []
+    for level, items in runs:
+        values = [i if isinstance(i, str) else i(batch) for i in items]
+        joined = values[0] if len(values) == 1 else pc.binary_join_element_wise(*values, ",")
+        if isinstance(joined, str):
+            joined = pa.scalar(joined)
+        elif level != _ROW:
+            joined = joined.take(batch.up(_ROW, level))
+        pieces.append(joined)
+    return pc.binary_join_element_wise(*pieces, ",")
+
+
+def _write(plan: _Plan, out: BinaryIO, header: bool) -> int:
+    """Write the header (if asked) and every row; returns the number of rows."""
+    if header:
+        out.write((",".join(DOJ_COLUMNS) + "\n").encode("utf-8"))
+    runs = _runs(plan.columns)
+    for batch in _batches(plan):
+        lines = _lines(batch, runs)  # the text of all lines is one contiguous buffer
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1,
                                 offset=lines.offset * 4)
         out.write(memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]])
