@@ -15,7 +15,7 @@ from rapsheet import RapSheet
 from cmr_xl.cli import cli
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
 
-PROP64_OFFENSE = re.compile(r"^\s*(1135[789]|11360)\b[^ ]*\s+HS")
+PROP64_OFFENSE = re.compile(r"^\s*(1135[789]|11360)\b[^ ]*?\s*HS")
 
 
 def invoke(*args: str):

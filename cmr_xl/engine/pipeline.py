@@ -4,6 +4,8 @@ summary. Adapters (CLI, workbook, xlwings) call `run` and `redetermine`, nothing
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -81,10 +83,11 @@ def run(
     accounting = RowAccounting()
     facts_parts: list[pd.DataFrame] = []
     original_parts: list[pa.Table] = []
-    counties: set[str] = set()
+    counties: Counter[str] = Counter()
     for batch in iter_person_batches([str(p) for p in paths], accounting):
-        counties.update(
-            str(c).upper() for c in pc.unique(batch["STP_ORI_CNTY_NAME"]).to_pylist() if c)
+        for item in pc.value_counts(batch["STP_ORI_CNTY_NAME"]).to_pylist():
+            if item["values"]:
+                counties[str(item["values"]).strip().upper()] += item["counts"]
         found = convictions_from_table(batch, county)
         facts_parts.append(found.facts)
         original_parts.append(batch.select(list(DOJ_COLUMNS)).take(found.row_index))
@@ -92,11 +95,13 @@ def run(
             progress(batch.num_rows)
     wanted = county.strip().upper()
     if wanted not in counties:
+        close = difflib.get_close_matches(wanted, list(counties), n=1)
+        most = ", ".join(f"{name} ({count:,} rows)" for name, count in counties.most_common(5))
         raise InputError(
             where=", ".join(str(p) for p in paths),
             what=f"no court step in county {wanted!r} in the file",
-            fix="Check --county; counties in the file: "
-            + (", ".join(sorted(counties)[:20]) or "none"),
+            fix=(f"Did you mean {close[0]}? " if close else "")
+            + f"Check --county; the counties with most rows here: {most or 'none'}",
         )
     facts = (pd.concat(facts_parts, ignore_index=True) if facts_parts
              else pd.DataFrame(columns=keys(FACT_COLUMNS)))
