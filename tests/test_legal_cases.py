@@ -253,7 +253,21 @@ def test_a_missing_birth_date_sends_an_age_rule_to_hand_review(sheet):
     sheet.person(dob="").conviction("11360(A)", "20100101")
     row = only(decide(sheet, Criteria(relief_under_21=True)), "11360(A) HS")
     assert row.determination == HAND
-    assert row.reason == "Date of birth missing: cannot check under 21 at conviction"
+    assert row.reason == "Date of birth missing or impossible: cannot check under 21 at conviction"
+
+
+def test_a_birth_date_after_the_conviction_is_impossible_and_goes_to_hand_review(sheet):
+    sheet.person(dob="20120101").conviction("11360(A)", "20100101")
+    row = only(decide(sheet, Criteria(relief_age_threshold=50)), "11360(A) HS")
+    assert row.determination == HAND
+    assert row.reason.startswith("Date of birth missing or impossible")
+
+
+def test_a_conviction_dated_after_the_as_of_date_goes_to_hand_review(sheet):
+    sheet.person().conviction("11357", "20100101")
+    row = only(decide(sheet, Criteria(as_of=date(2009, 1, 1))), "11357 HS")
+    assert (row.determination, row.reason) == (
+        HAND, "Conviction date after the as-of date: check the record")
 
 
 def test_a_missing_birth_date_does_not_matter_when_the_conviction_is_dismissed_anyway(sheet):

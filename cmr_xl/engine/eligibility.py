@@ -78,6 +78,11 @@ def missing_conviction_date(ctx: Context, rule: dict) -> Outcome:
                    rule["reason"])
 
 
+def conviction_date_after_as_of(ctx: Context, rule: dict) -> Outcome:
+    late = _array(ctx.facts["conviction_date"] > pd.Timestamp(ctx.criteria.as_of))
+    return Outcome(late, rule["determination"], rule["reason"])
+
+
 def after_prop64_rule(ctx: Context, rule: dict) -> Outcome:
     return Outcome(_array(after_prop64(ctx.facts["conviction_date"])), rule["determination"],
                    rule["reason"])
@@ -216,6 +221,7 @@ def sentence_completed(ctx: Context, rule: dict) -> Outcome | None:
 
 RULES: dict[str, Rule] = {
     "missing_conviction_date": missing_conviction_date,
+    "conviction_date_after_as_of": conviction_date_after_as_of,
     "after_prop64": after_prop64_rule,
     "super_strike": super_strike,
     "pc290": pc290,
@@ -257,7 +263,8 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
         action=action,
         action_key=key,
         aggravator_section=np.isin(section, aggravators),
-        age_as_of=completed_years(facts["dob"], criteria.as_of),
+        age_as_of=completed_years(facts["dob"], criteria.as_of).where(
+            facts["age_at_conviction"].notna() | facts["conviction_date"].isna()),
     )
 
 

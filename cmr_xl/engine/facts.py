@@ -251,7 +251,7 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
             "section": c["section"],
             "offense": c["OFFENSE_DESCR"].fillna(c["COMMENT_TEXT"]),
             "level": c["level"],
-            "age_at_conviction": completed_years(c["dob"], c["conviction_date"]),
+            "age_at_conviction": _plausible_age(completed_years(c["dob"], c["conviction_date"])),
             "prior_same_section": c["prior_same_section"].astype("Int64"),
             "super_strikes": c["super_strikes"],
             "prior_super_strikes": c["prior_super_strikes"],
@@ -276,6 +276,12 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
         facts[column] = pd.to_datetime(facts[column]).astype("datetime64[ns]")
     assert list(facts.columns) == keys(FACT_COLUMNS)
     return facts.reset_index(drop=True)
+
+
+def _plausible_age(age: pd.Series) -> pd.Series:
+    """An age below zero (birth after the conviction) is a data error, not a fact: it
+    becomes missing, so that a rule needing it sends the conviction to hand review."""
+    return age.where(age >= 0)
 
 
 def after_prop64(conviction_date: pd.Series) -> pd.Series:
