@@ -23,6 +23,8 @@ def summary_text(summary: dict[str, Any]) -> str:
                      f"{chosen['reductions_by_section'][s]:>9,}")
     lines += ["", "  Determinations:"]
     lines += [f"    {name:<24}{count:>9,}" for name, count in chosen["determinations"].items()]
+    lines.append(f"    {'(of which still serving: resentencing)':<24}"
+                 f"{chosen.get('still_serving_resentencing', 0):>9,}")
     lines += ["", "  Dismissals by reason:"]
     lines += [f"    {reason:<60}{count:>9,}"
               for reason, count in chosen["dismissals_by_reason"].items()]

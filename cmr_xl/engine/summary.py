@@ -33,7 +33,8 @@ def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[s
         return {s: int(((section == s) & (d["determination"] == outcome)).sum())
                 for s in PROP64_SECTIONS}
 
-    dismissals = d.loc[d["determination"] == DISMISSAL, "reason"]
+    dismissals = d.loc[d["determination"] == DISMISSAL, "reason"].str.split(";").str[0]
+    granted = d["determination"].isin([DISMISSAL, REDUCTION])
     return {
         "determinations": {o: int((d["determination"] == o).sum()) for o in DETERMINATIONS},
         "people_with_relief": int((first & d["person_relief"]).sum()),
@@ -41,6 +42,7 @@ def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[s
         "reductions_by_section": by_section(REDUCTION),
         "dismissals_by_reason": {str(k): int(v) for k, v in
                                  dismissals.value_counts().sort_index().items()},
+        "still_serving_resentencing": int((granted & d["still_serving"]).sum()),
         "not_eligible": int((d["determination"] == NOT_ELIGIBLE).sum()),
         "hand_review": int((d["determination"] == HAND_REVIEW).sum()),
         "after_relief": {
