@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
-from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.pipeline import RunResult
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 
@@ -25,12 +27,15 @@ RESULTS_CSV = "prop64_results.csv"
 SUMMARY_JSON = "summary.json"
 REJECTS_CSV = "rejected_rows.csv"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A formula start, also after leading spaces or line breaks: LibreOffice's CSV import with
+#: "Trim spaces" on turns " =1+1" into a live formula.
+FORMULA_LIKE = r"^(?:[\t\r]|\s*[=+\-@])"
 
 
 def neutralise(text: pd.Series) -> pd.Series:
     """Prefix an apostrophe to text a spreadsheet would read as a formula."""
     values = text.astype("string")
-    risky = values.str.startswith(FORMULA_STARTS, na=False)
+    risky = values.str.contains(FORMULA_LIKE, regex=True, na=False)
     return values.where(~risky, "'" + values)
 
 
@@ -49,21 +54,45 @@ def atomic_path(path: Path) -> Iterator[Path]:
             os.unlink(temporary)
 
 
-def results_frame(result: RunResult) -> pd.DataFrame:
-    """The rows of prop64_results.csv, in file order."""
+def _neutralise_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """`neutralise` in Arrow, for the big results table."""
+    risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_LIKE), False)
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+def results_table(result: RunResult) -> pa.Table:
+    """The rows of prop64_results.csv, in file order: the original DOJ columns of each
+    conviction, then our facts and determination, text neutralised, dates as YYYY-MM-DD."""
     shown = result.shown().to_numpy()
-    original = result.original_rows.to_pandas()[shown].reset_index(drop=True)
-    facts = result.facts[shown].reset_index(drop=True)
-    determined = result.determinations[shown].reset_index(drop=True)
-    ours = pd.concat([facts, determined], axis=1)
-    ours.columns = [c.label for c in FACT_COLUMNS + DETERMINATION]
-    frame = pd.concat([original[list(DOJ_COLUMNS)], ours], axis=1)
-    for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype).startswith(("str", "string")):
-            frame[column] = neutralise(frame[column])
-        elif str(frame[column].dtype).startswith("datetime"):
-            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
-    return frame
+    original = result.original_rows.filter(pa.array(shown))
+    ours = pd.concat([result.facts[shown].reset_index(drop=True),
+                      result.determinations[shown].reset_index(drop=True)], axis=1)
+    columns = FACT_COLUMNS + DETERMINATION
+    arrays, names = list(original.columns), list(original.column_names)
+    for column in columns:
+        values = ours[column.key]
+        if column.kind == "date":
+            array = pa.array(pd.to_datetime(values).dt.date, type=pa.date32(), from_pandas=True)
+        elif column.kind == "bool":
+            array = pa.array(values.astype("boolean"), type=pa.bool_(), from_pandas=True)
+        elif column.kind == "number":
+            array = pa.array(pd.to_numeric(values), from_pandas=True)
+        else:
+            array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
+        arrays.append(array)
+        names.append(column.label)
+    arrays = [_neutralise_arrow(a) if pa.types.is_string(a.type) else a for a in arrays]
+    return pa.table(arrays, names=names)
+
+
+def results_frame(result: RunResult) -> pd.DataFrame:
+    """prop64_results.csv as a DataFrame (same content as the file)."""
+    return results_table(result).to_pandas()
+
+
+def write_results_csv(result: RunResult, target: Any) -> None:
+    """prop64_results.csv to a path or binary file object (Arrow's CSV writer: fast)."""
+    pacsv.write_csv(results_table(result), target, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path]:
@@ -72,7 +101,7 @@ def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path
     written = {}
     target = directory / RESULTS_CSV
     with atomic_path(target) as temporary:
-        results_frame(result).to_csv(temporary, index=False, lineterminator="\n")
+        write_results_csv(result, temporary)
     written["results"] = target
     target = directory / SUMMARY_JSON
     with atomic_path(target) as temporary:
