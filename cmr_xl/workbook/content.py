@@ -1,0 +1,372 @@
+"""What the Summary and About sheets say, declared once as cells.
+
+Both the fast writer (XlsxWriter) and recalculation (openpyxl) render these cells, and the
+tests read the figures back through the same declaration: each Summary figure carries
+the path of the same figure in summary.json (`key`), so "the workbook's formulas give
+the engine's numbers" is checked cell by cell.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from cmr_xl import __version__
+from cmr_xl.engine.criteria import PROP64_SECTIONS, Criteria, criterion_specs
+from cmr_xl.engine.eligibility import (
+    DETERMINATIONS,
+    DISMISSAL,
+    HAND_REVIEW,
+    NOT_ELIGIBLE,
+    REDUCTION,
+)
+from cmr_xl.engine.facts import PROP64_TYPE, RELATED_TYPE
+from cmr_xl.workbook.layout import (
+    ABOUT_FIRST_ROW,
+    ABOUT_KEY_COL,
+    ABOUT_LABEL_COL,
+    ABOUT_VALUE_COL,
+    CHANGED,
+    CHECK_COL,
+    CRITERIA,
+    cell_value,
+    results_name,
+)
+
+
+@dataclass
+class WorkbookContent:
+    """Everything a filled workbook shows; built from a run, or from a saved workbook."""
+
+    county: str
+    criteria: Criteria
+    facts: pd.DataFrame
+    determinations: pd.DataFrame
+    summary: dict[str, Any] | None = None
+    scenarios: list[Criteria] = field(default_factory=list)
+    audit: dict[str, Any] = field(default_factory=dict)
+    computed_by: str = "cmr-xl"
+    computed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(
+        timespec="seconds"))
+    previous: pd.DataFrame | None = None  # determinations the workbook showed before
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a report sheet. A formula's `value` is its cached result (what a
+    viewer shows before any recalculation); `key` is the figure's path in summary.json."""
+
+    row: int
+    col: int
+    value: Any = None
+    formula: str | None = None
+    style: str = "text"
+    key: tuple[str, ...] | None = None
+
+
+STYLES: dict[str, dict[str, Any]] = {
+    "text": {},
+    "title": {"bold": True, "font_size": 16},
+    "heading": {"bold": True, "font_size": 12, "font_color": "#1F3864"},
+    "header": {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True},
+    "count": {"num_format": "#,##0", "border": 1},
+    "computed": {"num_format": "#,##0", "border": 1, "bg_color": "#F2F2F2", "italic": True},
+    "label": {"border": 1},
+    "note": {"italic": True, "font_color": "#595959"},
+    "warning": {"bold": True, "font_color": "#C00000"},
+    "date": {"num_format": "yyyy-mm-dd", "align": "left"},
+    "key": {"font_color": "#808080"},
+    "value": {"align": "left"},
+}
+
+SUMMARY_TABLE_COLS = ("Section", "Felony", "Not felony", "Total", "Dismissal", "Reduction",
+                      "Not eligible", "Hand review")
+OUTCOME_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    *((f"{d}", ("determinations", d)) for d in DETERMINATIONS),
+    ("People getting any relief", ("people_with_relief",)),
+    ("After relief: people with no felony left", ("after_relief", "people_no_felony")),
+    ("After relief: people with no conviction in the last 7 years",
+     ("after_relief", "people_no_conviction_last_7_years")),
+    ("After relief: people with no conviction left at all",
+     ("after_relief", "people_no_conviction")),
+)
+#: First row of the part whose length depends on the data (reasons, sentences); the
+#: chart and every fixed table sit above it, so recalculation can rewrite it freely.
+SUMMARY_VARIABLE_START = 36
+CHART_ANCHOR = (4, 9)  # J5
+SECTION_ROWS = range(7, 11)
+OUTCOME_HEADER_ROW = 18
+MANIFEST_AT = (0, 26)  # AA1, a hidden column
+
+
+def _criterion(text: str) -> str:
+    """A COUNTIFS criterion matching exactly this text (no operators, no wildcards)."""
+    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    return f'"={escaped}"'
+
+
+def countifs(*pairs: tuple[str, str | bool]) -> str:
+    """=COUNTIFS over whole Results columns; values are exact texts or TRUE/FALSE."""
+    parts = []
+    for key, value in pairs:
+        criterion = ("TRUE" if value else "FALSE") if isinstance(value, bool) else (
+            value if value.startswith('"') else _criterion(value))
+        parts.append(f"{results_name(key)},{criterion}")
+    return f"=COUNTIFS({','.join(parts)})"
+
+
+def lookup(summary: dict[str, Any] | None, key: tuple[str, ...] | None) -> Any:
+    """The figure at `key` in summary.json, or None when absent."""
+    value: Any = summary
+    for part in key or ():
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def summary_cells(content: WorkbookContent) -> list[Cell]:
+    """The Summary sheet: record and outcome tables as COUNTIFS formulas over Results,
+    what-if columns as values computed by cmr-xl, dismissal reasons, criteria sentences."""
+    s = content.summary
+    cells = [
+        Cell(0, 0, "Prop 64 review: county summary", style="title"),
+        Cell(1, 0, f"{content.county or 'County not set'} county; eligibility as of "
+                   f"{content.criteria.as_of.isoformat()}; computed {content.computed_at} "
+                   f"by {content.computed_by}.", style="note"),
+        Cell(2, 0, "", formula=f'=IF(COUNTIF({CRITERIA}!$D:$D,"{CHANGED}")>0,'
+                               f'"Criteria changed since these results were computed: '
+                               f'recalculate before printing.","")', style="warning"),
+        Cell(3, 0, "White cells are Excel formulas over the Results sheet (they stay right "
+                   "without the add-in); grey cells were computed by cmr-xl and are values.",
+             style="note"),
+        Cell(5, 0, "Prop 64 convictions by section", style="heading"),
+    ]
+    cells += [Cell(6, col, text, style="header") for col, text in enumerate(SUMMARY_TABLE_COLS)]
+    cells += _section_rows(content)
+    cells += [
+        Cell(13, 0, "People", style="heading"),
+        Cell(14, 0, "People with a Prop 64 conviction", style="label"),
+        _figure(s, 14, 1, ("people_with_prop64_conviction",),
+                countifs(("person_first_row", True))),
+        Cell(15, 0, "People getting any relief", style="label"),
+        _figure(s, 15, 1, ("chosen", "people_with_relief"),
+                countifs(("person_first_row", True), ("person_relief", True))),
+    ]
+    cells += list(_outcome_rows(content))
+    cells.append(Cell(*MANIFEST_AT, json.dumps(summary_manifest(content)), style="key"))
+    cells += list(_related_rows(s, content.criteria.related_charges))
+    cells += list(_variable_rows(content))
+    return cells
+
+
+def _figure(summary: dict[str, Any] | None, row: int, col: int, key: tuple[str, ...],
+            formula: str) -> Cell:
+    return Cell(row, col, lookup(summary, key) or 0, formula=formula, style="count", key=key)
+
+
+def _section_rows(content: WorkbookContent) -> list[Cell]:
+    s = content.summary
+    counts = _by_section(content)
+    prop64 = ("conviction_type", PROP64_TYPE)
+    cells: list[Cell] = []
+    for row, section in zip(SECTION_ROWS, PROP64_SECTIONS, strict=True):
+        here = ("section", section)
+        by_level = ("prop64_convictions_by_section", section)
+        felony = _figure(s, row, 1, (*by_level, "felony"),
+                         countifs(here, ("level", "Felony"), prop64))
+        other = _figure(s, row, 2, (*by_level, "non_felony"),
+                        countifs(here, ("level", '"<>Felony"'), prop64))
+        cells += [Cell(row, 0, f"HS {section}", style="label"), felony, other,
+                  Cell(row, 3, felony.value + other.value, formula=f"=B{row + 1}+C{row + 1}",
+                       style="count")]
+        for col, (part, outcome) in enumerate(
+                (("dismissals_by_section", DISMISSAL), ("reductions_by_section", REDUCTION),
+                 (None, NOT_ELIGIBLE), (None, HAND_REVIEW)), start=4):
+            key = ("chosen", part, section) if part else None
+            cells.append(Cell(row, col, counts.get((section, outcome), 0),
+                              formula=countifs(here, ("determination", outcome), prop64),
+                              style="count", key=key))
+    first, last = SECTION_ROWS[0] + 1, SECTION_ROWS[-1] + 1
+    total_row = SECTION_ROWS[-1] + 1
+    cells.append(Cell(total_row, 0, "Total", style="header"))
+    for col in range(1, len(SUMMARY_TABLE_COLS)):
+        letter = chr(ord("A") + col)
+        cached = sum(c.value for c in cells if c.col == col and c.row in SECTION_ROWS)
+        key = ("prop64_convictions",) if col == 3 else None
+        cells.append(Cell(total_row, col, cached, formula=f"=SUM({letter}{first}:{letter}{last})",
+                          style="count", key=key))
+    return cells
+
+
+def _by_section(content: WorkbookContent) -> dict[tuple[str, str], int]:
+    """Determinations by section and outcome, as cached values for the section table
+    (the formulas recount them; summary.json has dismissals and reductions only)."""
+    facts, determined = content.facts, content.determinations
+    if facts.empty or determined.empty:
+        return {}
+    prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+    pairs = pd.DataFrame({"section": facts["section"].to_numpy()[prop64],
+                          "outcome": determined["determination"].to_numpy()[prop64]})
+    return {k: int(v) for k, v in pairs.value_counts().items()}
+
+
+def summary_manifest(content: WorkbookContent) -> dict[str, Any]:
+    """Where the values cmr-xl computes sit on the Summary, for the add-in's scripts
+    (which do not import this package): the what-if table's header row, first computed
+    column and each row's path in summary.json."""
+    return {"what_if": {
+        "header_row": OUTCOME_HEADER_ROW, "first_col": 2,
+        "rows": [[OUTCOME_HEADER_ROW + 1 + i, list(path)]
+                 for i, (_, path) in enumerate(OUTCOME_ROWS)],
+        "columns": 1 + len(content.scenarios)}}
+
+
+def _outcome_rows(content: WorkbookContent) -> Iterator[Cell]:
+    s = content.summary
+    yield Cell(17, 0, "Outcomes under each set of criteria (what-if)", style="heading")
+    names = [("Chosen criteria", ("chosen",)), ("Dismiss all Prop 64", ("dismiss_all_prop64",))]
+    names += [(c.name, ("scenarios", c.name)) for c in content.scenarios]
+    yield Cell(18, 0, "Prop 64 convictions / people", style="header")
+    for col, (name, _) in enumerate(names, start=1):
+        yield Cell(18, col, name, style="header")
+    prop64 = ("conviction_type", PROP64_TYPE)
+    first = ("person_first_row", True)
+    formulas = [countifs(("determination", d), prop64) for d in DETERMINATIONS] + [
+        countifs(first, ("person_relief", True)),
+        countifs(first, ("no_felony_after", True)),
+        countifs(first, ("no_recent_conviction_after", True)),
+        countifs(first, ("no_conviction_after", True)),
+    ]
+    for offset, ((label, path), formula) in enumerate(zip(OUTCOME_ROWS, formulas, strict=True)):
+        row = 19 + offset
+        yield Cell(row, 0, label, style="label")
+        yield _figure(s, row, 1, ("chosen", *path), formula)
+        for col, (_, prefix) in enumerate(names[1:], start=2):
+            key = (*prefix, *path)
+            value = lookup(s, key)
+            yield Cell(row, col, value if value is not None else "", style="computed", key=key)
+    yield Cell(27, 0, "'Dismiss all Prop 64' and named what-if columns were computed by cmr-xl "
+                      "when the results were computed; name your own on the Criteria sheet.",
+               style="note")
+
+
+def _related_rows(s: dict[str, Any] | None, reviewed: bool) -> Iterator[Cell]:
+    heading = ("Related charges in the same case" if reviewed else
+               "Related charges in the same case: not reviewed under these criteria")
+    yield Cell(29, 0, heading, style="heading")
+    related = ("conviction_type", RELATED_TYPE)
+    for offset, outcome in enumerate(DETERMINATIONS):
+        row = 30 + offset
+        yield Cell(row, 0, outcome, style="label")
+        key = ("related_charges", outcome)
+        formula = countifs(("determination", outcome), related)
+        yield Cell(row, 1, lookup(s, key) or 0, formula=formula, style="count",
+                   key=key if lookup(s, key) is not None else None)
+
+
+def _variable_rows(content: WorkbookContent) -> Iterator[Cell]:
+    s = content.summary
+    row = SUMMARY_VARIABLE_START
+    yield Cell(row, 0, "Dismissals by reason (chosen criteria)", style="heading")
+    row += 1
+    yield Cell(row, 0, "Reason", style="header")
+    yield Cell(row, 1, "Dismissals", style="header")
+    reasons = lookup(s, ("chosen", "dismissals_by_reason")) or {}
+    prop64 = ("conviction_type", PROP64_TYPE)
+    for reason, count in reasons.items():
+        row += 1
+        yield Cell(row, 0, reason, style="label")
+        formula = countifs(("determination", DISMISSAL), ("reason", reason), prop64)
+        yield Cell(row, 1, count, formula=formula, style="count",
+                   key=("chosen", "dismissals_by_reason", reason))
+    if not reasons:
+        row += 1
+        yield Cell(row, 0, "No dismissals yet: import a DOJ file, or recalculate.", style="note")
+    row += 2
+    yield Cell(row, 0, f"Criteria in force ({content.criteria.name})", style="heading")
+    for sentence in content.criteria.sentences():
+        row += 1
+        yield Cell(row, 0, sentence)
+    for scenario in content.scenarios:
+        row += 2
+        yield Cell(row, 0, f"What-if scenario '{scenario.name}' changes:", style="heading")
+        chosen = dict(zip([s.key for s in criterion_specs()], content.criteria.sentences(),
+                          strict=True))
+        for spec, sentence in zip(criterion_specs(), scenario.sentences(), strict=True):
+            if sentence != chosen[spec.key]:
+                row += 1
+                yield Cell(row, 0, sentence)
+
+
+# --- About --------------------------------------------------------------------------------
+
+
+def about_cells(content: WorkbookContent) -> list[Cell]:
+    """The audit sheet: version, inputs with size and SHA-256, county, as-of date,
+    criteria snapshot, times and row accounting. Column A holds machine keys (hidden)
+    so that recalculation can carry the input details over without the DOJ file."""
+    audit = content.audit
+    rows: list[tuple[str, str, Any]] = [
+        ("cmr_xl_version", "cmr-xl version", audit.get("cmr_xl_version", __version__)),
+        ("county", "County", content.county),
+        ("as_of", "Eligibility as of", content.criteria.as_of),
+        ("computed_at", "Determinations computed (UTC)", content.computed_at),
+        ("computed_by", "Computed by", content.computed_by),
+        ("run.started", "DOJ file read (UTC)", audit.get("started", "")),
+        ("run.seconds", "Run time (seconds)", audit.get("seconds", "")),
+    ]
+    inputs = audit.get("inputs") or []
+    rows.append(("inputs", "Input files", len(inputs)))
+    for number, info in enumerate(inputs, start=1):
+        for name, value in info.items():
+            rows.append((f"input.{number}.{name}", f"Input file {number}: "
+                         f"{name.replace('_', ' ')}", value))
+    for name, value in (audit.get("rows") or {}).items():
+        if isinstance(value, (int, float, str)):
+            rows.append((f"rows.{name}", f"Rows: {name.replace('_', ' ')}", value))
+    rows.append(("criteria_name", "Criteria", content.criteria.name))
+    for spec in criterion_specs():
+        value = cell_value(spec, getattr(content.criteria, spec.key))
+        rows.append((f"criteria.{spec.key}", f"Criterion: {spec.label}", value))
+    for number, scenario in enumerate(content.scenarios, start=1):
+        changes = {k: v for k, v in scenario.as_mapping().items()
+                   if v != content.criteria.as_mapping()[k]}
+        rows.append((f"scenario.{number}", f"What-if scenario: {scenario.name}",
+                     "; ".join(f"{k}={v}" for k, v in changes.items())))
+    cells = [Cell(0, ABOUT_LABEL_COL, "About these results", style="title")]
+    for offset, (key, label, value) in enumerate(rows):
+        row = ABOUT_FIRST_ROW + offset
+        style = "date" if key in ("as_of", "criteria.as_of") else "value"
+        cells += [Cell(row, ABOUT_KEY_COL, key, style="key"), Cell(row, ABOUT_LABEL_COL, label),
+                  Cell(row, ABOUT_VALUE_COL, value, style=style)]
+    return cells
+
+
+def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
+                  list_ref: str | None = None, bounds: tuple[int, int] | None = None) -> str:
+    """The Criteria sheet's Check cell: a message when the value cannot be used, a note
+    when it differs from what the results used, else empty."""
+    v, u = value_cell, used_cell
+    if spec_kind == "date":
+        invalid = f"NOT(ISNUMBER({v}))"
+    elif spec_kind == "switch":
+        invalid = f'AND({v}<>"yes",{v}<>"no",{v}<>"")'
+    elif spec_kind == "number":
+        low, high = bounds or (0, 0)
+        invalid = (f"IF(ISBLANK({v}),FALSE,IF(ISNUMBER({v}),NOT(AND({v}=INT({v}),"
+                   f"OR({v}=0,AND({v}>={low},{v}<={high})))),TRUE))")
+    elif list_ref:
+        invalid = f"COUNTIF({list_ref.lstrip('=')},{v})=0"
+    else:
+        invalid = "FALSE"
+    message = f"Not valid: use {allowed}"
+    return (f'=IF({invalid},"{message}",IF(OR(ISBLANK({u}),{u}={v}),"","{CHANGED}"))')
+
+
+__all__ = ["CHECK_COL", "Cell", "STYLES", "WorkbookContent", "about_cells", "summary_cells"]

@@ -1,0 +1,590 @@
+"""Court copies: one plain workbook per court, made from a filled cmr-xl workbook.
+
+Court staff have no add-in and no Python, and must not receive what they do not need. So
+each copy holds values only (no formulas, macros or links: nothing to recalculate, nothing
+to trust), only the columns a clerk needs to find and update a case (`court=True` in
+results_columns), only that court's cases, and a Summary and About that read the same in
+Excel and LibreOffice. Text is always written as a string cell, never parsed as a formula,
+and text a spreadsheet would take for one when edited carries Excel's quote prefix.
+
+`export_court_copies` is the one entry point for the CLI and the template's export script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from cmr_xl import __version__
+from cmr_xl.engine.criteria import PROP64_SECTIONS
+from cmr_xl.engine.csv_bundle import FORMULA_LIKE, atomic_path
+from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
+from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.facts import PROP64_TYPE
+from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
+from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.reader import Workbook, read_about
+
+CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
+FILE_PREFIX = "court-copy_"
+NO_COURT = "Court not recorded"
+HEADER_SEARCH_ROWS = 20
+SHEET_ROW = "_sheet_row"  # 0-based row of a case on the Results sheet, for messages
+ERROR_VALUE = re.compile(r"^#(?:NAME\?|N/A|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|BUSY!|GETTING_DATA)")
+EXCEL_EPOCH = datetime(1899, 12, 30)
+#: A string Excel would read as a formula if a clerk edits the cell (F2, Enter); such cells
+#: get the quote prefix, as if typed with a leading apostrophe.
+FORMULA_LIKE_TEXT = re.compile(FORMULA_LIKE)
+#: Current Excel's calculation engine id: an older id makes Excel recalculate on open and
+#: ask to save on close, although a court copy has nothing to calculate.
+EXCEL_CALC_ID = 191029
+
+_BY_KEY = {c.key: c for c in RESULT_COLUMNS}
+#: The order a court clerk reads a case in (product spec); any other court=True column
+#: follows in declaration order, so a new one cannot be forgotten.
+_CLERK_ORDER = ("court", "court_ori", "case_number", "cii", "name", "dob", "conviction_date",
+                "code_section", "level", "relief", "determination", "reason")
+CASE_COLUMNS: tuple[Column, ...] = tuple(
+    [_BY_KEY[k] for k in _CLERK_ORDER if _BY_KEY[k].court]
+    + [c for c in RESULT_COLUMNS if c.court and c.key not in _CLERK_ORDER])
+#: Read to filter, count and summarise, but never written to a copy.
+_HELPER_COLUMNS = tuple(_BY_KEY[k] for k in ("person_id", "county", "section", "conviction_type"))
+REQUIRED_COLUMNS = CASE_COLUMNS + _HELPER_COLUMNS
+
+LEFT_OUT = ("Social Security, driver licence and FBI numbers", "Race and physical description",
+            "DOJ subject ids and decision traces", "Other courts' and other counties' cases")
+STYLES: dict[str, dict[str, Any]] = {
+    "text": {},
+    "header": {"bold": True, "bg_color": "#D9E1F2", "border": 1, "text_wrap": True,
+               "valign": "top"},
+    "title": {"bold": True, "font_size": 14},
+    "note": {"italic": True, "font_color": "#595959"},
+    "label": {"border": 1},
+    "count": {"num_format": "#,##0", "border": 1},
+}
+#: Column widths (characters) that fit the usual values; pages print one page wide.
+WIDTHS = {"court": 18, "court_ori": 15, "case_number": 12, "cii": 11, "name": 24, "dob": 11,
+          "conviction_date": 11, "code_section": 12, "level": 11, "relief": 30,
+          "determination": 21, "reason": 40}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a copy's cases came from, for its About sheet."""
+
+    name: str
+    sha256: str
+    size_bytes: int
+    county: str
+    as_of: date | str | None
+    criteria_name: str
+    computed_at: str
+    computed_by: str
+
+
+# --- public entry point --------------------------------------------------------------------
+
+
+def export_court_copies(book_path: str | Path, out_dir: str | Path) -> list[Path]:
+    """Write one court copy per court of `book_path`'s Results into `out_dir`; returns the
+    paths written, in court order. Every problem a user can fix is an InputError."""
+    book_path, out = Path(book_path), Path(out_dir)
+    book = Workbook(book_path)
+    about = read_about(book_path, book=book) if L.ABOUT in book.sheet_names else {}
+    _check_criteria_current(book, about)
+    source = _source(book, book_path, about)
+    cases = read_cases(book)
+    cases = _this_county(cases, source, book_path)
+    cases = _reviewed(cases)
+    _check_determined(cases, book_path)
+    courts = split_by_court(cases)
+    targets = [out / name for name in _file_names(courts)]
+    _check_targets(out, targets)
+    exported = datetime.now(UTC).replace(microsecond=0)
+    for (court, frame), target in zip(courts.items(), targets, strict=True):
+        write_court_copy(target, court, frame, source, exported)
+    return targets
+
+
+# --- reading the Results sheet ---------------------------------------------------------------
+
+
+def read_cases(book: Workbook) -> pd.DataFrame:
+    """The REQUIRED_COLUMNS of every Results row, typed (text, dates as date)."""
+    _check_results_sheet(book)
+    rows = book.rows(L.RESULTS)
+    header_row = _header_row(rows, book)
+    header = [_label(v) for v in rows[header_row]]
+    where = f"{book.path.name}: {L.RESULTS}!{L.a1(header_row, 0)}:{L.a1(header_row, max(len(header) - 1, 0))}"
+    positions: dict[str, int] = {}
+    for column in REQUIRED_COLUMNS:
+        if column.label.casefold() not in header:
+            raise InputError(where, f"the column '{column.label}' is missing from the header row",
+                             "Restore the column header (Undo), or write the workbook again "
+                             "with `cmr-xl run ... --workbook`")
+        positions[column.key] = header.index(column.label.casefold())
+    numbers = [n for n in range(header_row + 1, len(rows))
+               if any(_cell(rows[n], col) not in (None, "") for col in positions.values())]
+    frame = pd.DataFrame({key: [_cell(rows[n], col) for n in numbers]
+                          for key, col in positions.items()}, dtype=object)
+    for column in REQUIRED_COLUMNS:
+        convert = _date if column.kind == "date" else _text
+        frame[column.key] = frame[column.key].map(convert).astype(object)
+    frame[SHEET_ROW] = numbers
+    frame.attrs["columns"] = positions
+    return frame
+
+
+def _check_determined(cases: pd.DataFrame, path: Path) -> None:
+    """Every case must carry a determination and relief in words: an empty or error cell
+    (the add-in's formulas saved without the add-in read back as #NAME? or nothing)
+    must never reach a court as a blank."""
+    for key, valid in (("determination", lambda v: v in DETERMINATIONS),
+                       ("relief", lambda v: bool(v) and not ERROR_VALUE.match(v))):
+        bad = ~cases[key].map(valid).astype(bool)
+        if bad.any():
+            first = cases[bad].iloc[0]
+            where = L.a1(first[SHEET_ROW], cases.attrs["columns"][key])
+            raise InputError(
+                f"{path.name}: {L.RESULTS}!{where}", f"{_BY_KEY[key].label} is "
+                f"{first[key] or 'empty'!r} ({int(bad.sum()):,} row(s) like it)",
+                "Recalculate (the add-in's Recalculate button, or `cmr-xl recalc "
+                f"{path.name}`) and save, then export again; nothing was written")
+
+
+def _check_results_sheet(book: Workbook) -> None:
+    """A missing Results sheet is an error that says which sheet looks like it."""
+    if L.RESULTS in book.sheet_names:
+        return
+    wanted = {c.label.casefold() for c in CASE_COLUMNS}
+    lookalikes = [name for name in book.sheet_names
+                  if name.strip().casefold() == L.RESULTS.casefold()
+                  or any(wanted <= {_label(v) for v in row} for row in book.rows(name)[:HEADER_SEARCH_ROWS])]
+    fix = (f"Sheet '{lookalikes[0]}' holds the results: rename it back to '{L.RESULTS}'"
+           if lookalikes else "Export from a workbook written by `cmr-xl run ... --workbook` "
+           "or the add-in")
+    raise InputError(f"{book.path.name}: sheet '{L.RESULTS}'",
+                     f"is missing (sheets found: {', '.join(book.sheet_names) or 'none'})", fix)
+
+
+def _header_row(rows: list[list[Any]], book: Workbook) -> int:
+    """The row among the first few that carries the most Results labels."""
+    labels = {c.label.casefold() for c in RESULT_COLUMNS}
+    best, best_hits = -1, 0
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = len(labels & {_label(v) for v in row})
+        if hits > best_hits:
+            best, best_hits = number, hits
+    if best_hits < 3:
+        raise InputError(f"{book.path.name}: {L.RESULTS}!A1",
+                         f"no header row of cmr-xl results in the first {HEADER_SEARCH_ROWS} rows "
+                         f"(looked for {', '.join(c.label for c in CASE_COLUMNS[:4])}, ...)",
+                         "Restore the header row, or write the workbook again with "
+                         "`cmr-xl run ... --workbook`")
+    return best
+
+
+def _label(value: Any) -> str:
+    return str(value).strip().casefold() if value is not None else ""
+
+
+def _cell(row: list[Any], col: int) -> Any:
+    return row[col] if col < len(row) else None
+
+
+def _text(value: Any) -> str | None:
+    """Text as the clerk typed or the writer wrote it; ids Excel turned into numbers come
+    back without '.0'."""
+    if value is None or value == "" or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _date(value: Any) -> date | str | None:
+    """A date cell as a date; an Excel serial or ISO text too; anything else stays text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (EXCEL_EPOCH + timedelta(days=float(value))).date() if value == value else None
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return text
+
+
+# --- what the copies hold ---------------------------------------------------------------------
+
+
+def _source(book: Workbook, path: Path, about: dict[str, Any]) -> Source:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return Source(
+        name=path.name, sha256=digest.hexdigest(), size_bytes=path.stat().st_size,
+        county=(_text(about.get("county")) or "").strip().upper(),
+        as_of=_date(about.get("as_of")), criteria_name=_text(about.get("criteria_name")) or "",
+        computed_at=_text(about.get("computed_at")) or "",
+        computed_by=_text(about.get("computed_by")) or "")
+
+
+def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
+    """Refuse results computed under other criteria than the Criteria sheet shows: a court
+    must never receive determinations the DA did not mean to send. Compares each value
+    cell with the criteria snapshot on the About sheet (what the results used), so that
+    it works whether or not the Check formulas were recalculated."""
+    if L.CRITERIA not in book.sheet_names:
+        return
+    for number, row in enumerate(book.rows(L.CRITERIA)):
+        key = f"criteria.{_cell(row, L.KEY_COL)}"
+        if key not in about:
+            continue
+        used = about[key]
+        if _comparable(_cell(row, L.VALUE_COL)) != _comparable(used):
+            raise InputError(
+                f"{book.path.name}: {L.CRITERIA}!{L.a1(number, L.VALUE_COL)}",
+                f"this criterion was changed after the results were computed (they used "
+                f"{_text(used) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
+                f"button, or `cmr-xl recalc {book.path.name}`), or undo the change; nothing was "
+                "written")
+
+
+def _comparable(value: Any) -> Any:
+    """A criterion cell's value, blind to case, spacing, empty-versus-blank and
+    date-versus-datetime."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return re.sub(r"\s+", "", value).casefold()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _reviewed(cases: pd.DataFrame) -> pd.DataFrame:
+    """Related charges reach a court only when the office reviewed them."""
+    skipped = (cases["conviction_type"] != PROP64_TYPE) & (cases["reason"] == NOT_REVIEWED)
+    return cases[~skipped.to_numpy()]
+
+
+def _this_county(cases: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
+    """Only the workbook's county: a court copy never carries another county's rows."""
+    counties = cases["county"].map(lambda v: (v or "").strip().upper())
+    county = source.county
+    if not county:
+        found = sorted(set(counties) - {""})
+        if len(found) > 1:
+            raise InputError(f"{path.name}: {L.ABOUT}", "the county is not recorded and the "
+                             f"Results hold several ({', '.join(found[:5])})",
+                             "Write the workbook again with `cmr-xl run ... --workbook`")
+        county = found[0] if found else ""
+    kept = cases[counties == county].reset_index(drop=True)
+    kept.attrs = dict(cases.attrs)
+    if kept.empty:
+        raise InputError(f"{path.name}: {L.RESULTS}!A2", f"no cases of {county or 'the county'} "
+                         "to export", "Import the county's DOJ file first (or `cmr-xl run ... "
+                         "--workbook`)")
+    return kept
+
+
+def split_by_court(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """{court: its cases ordered by case number}, courts in alphabetical order."""
+    court = cases["court"].map(lambda v: (v or "").strip() or NO_COURT)
+    ordered = cases.assign(_court=court, _order=range(len(cases))).sort_values(
+        ["_court", "case_number", "name", "conviction_date", "code_section", "_order"],
+        key=_sort_key, na_position="last", kind="stable")
+    return {name: group.drop(columns=["_court", "_order"]).reset_index(drop=True)
+            for name, group in ordered.groupby("_court", sort=True)}
+
+
+def _sort_key(values: pd.Series) -> pd.Series:
+    """Mixed dates and text sort as text (ISO dates sort by date)."""
+    if values.name == "_order":
+        return values
+    return values.map(lambda v: None if v is None else str(v))
+
+
+def court_file_name(court: str, taken: int = 0) -> str:
+    """`court-copy_CASC-SACRAMENTO.xlsx`: letters and digits only, so the name is valid
+    on every system and in an email attachment; `taken` numbers a clash."""
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", court).strip("-").upper()[:80] or "COURT"
+    return f"{FILE_PREFIX}{safe}{f'-{taken + 1}' if taken else ''}.xlsx"
+
+
+def _file_names(courts: Iterable[str]) -> list[str]:
+    """One distinct file name per court, numbered when two courts' names clash."""
+    used: set[str] = set()
+    names = []
+    for court in courts:
+        taken, name = 0, court_file_name(court)
+        while name.casefold() in used:
+            taken += 1
+            name = court_file_name(court, taken)
+        used.add(name.casefold())
+        names.append(name)
+    return names
+
+
+# --- checks before writing anything -------------------------------------------------------------
+
+
+def _check_targets(out: Path, targets: list[Path]) -> None:
+    """Fail before the first write when any copy cannot be replaced: a half-exported set
+    is worse than none."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(str(out), f"cannot be used as the output folder ({error.strerror})",
+                         "Choose a folder you can write to") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise InputError(str(out), "is not writable", "Choose a folder you can write to")
+    for target in targets:
+        for lock in (out / f"~${target.name}", out / f".~lock.{target.name}#"):
+            if lock.exists():
+                raise InputError(str(target), "is open in Excel or LibreOffice (lock file "
+                                 f"{lock.name})", "Close it and export again; nothing was written")
+        if target.is_dir():
+            raise InputError(str(target), "is a folder", "Move it away and export again")
+        if target.exists() and not target.stat().st_mode & 0o200:
+            raise InputError(str(target), "is read-only", "Make it writable, or export to "
+                             "another folder; nothing was written")
+
+
+# --- writing one copy ----------------------------------------------------------------------------
+
+
+def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Source,
+                     exported: datetime) -> Path:
+    """Write one copy atomically: the old file stays whole until the new one is complete."""
+    try:
+        with atomic_path(target) as temporary:
+            book = _CopyBook(temporary, court, cases, source, exported)
+            book.write()
+            os.chmod(temporary, _file_mode(target))
+    except (OSError, XlsxWriterException) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(str(target), f"could not be written ({reason})",
+                         "Close the file if it is open in Excel, check the disk has room and "
+                         "the folder is writable, then export again") from None
+    return target
+
+
+def _file_mode(path: Path) -> int:
+    """The existing copy's mode, or what a new file would get (mkstemp makes 0600)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class _CopyBook:
+    """One court copy: Cases, Summary and About sheets, values only."""
+
+    def __init__(self, path: Path, court: str, cases: pd.DataFrame, source: Source,
+                 exported: datetime) -> None:
+        self.court, self.cases, self.source, self.exported = court, cases, source, exported
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "strings_to_formulas": False, "strings_to_urls": False,
+            "strings_to_numbers": False})
+        self.wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
+        self.wb.calc_on_load = False  # nothing to calculate: no fullCalcOnLoad, no save prompt
+        self.wb.set_properties({
+            "title": f"Prop 64 court copy: {court}", "subject": "Prop 64 (HS 11361.8) relief",
+            "author": "cmr-xl", "comments": f"Written by cmr-xl {__version__} from {source.name}",
+            "created": exported.replace(tzinfo=None)})
+        self._formats: dict[tuple[str, str], Format] = {}
+
+    def fmt(self, style: str, kind: str = "plain") -> Format | None:
+        """The format of a style for plain text, formula-like text ("quoted") or a date."""
+        props = dict(STYLES[style])
+        if kind == "quoted":
+            props["quote_prefix"] = True
+        elif kind == "date":
+            props.update(num_format="yyyy-mm-dd", align="left")
+        if not props:
+            return None
+        if (style, kind) not in self._formats:
+            self._formats[style, kind] = self.wb.add_format(props)
+        return self._formats[style, kind]
+
+    def write(self) -> None:
+        cases = self.wb.add_worksheet(CASES)
+        summary = self.wb.add_worksheet(SUMMARY)
+        about = self.wb.add_worksheet(ABOUT)
+        self._cases(cases)
+        self._rows(summary, summary_rows(self.court, self.cases, self.source))
+        summary.set_column(0, 0, 46)
+        summary.set_column(1, len(DETERMINATIONS) + 3, 13)
+        self._rows(about, about_rows(self.court, self.cases, self.source, self.exported))
+        about.set_column(0, 0, 30)
+        about.set_column(1, 1, 70)
+        for sheet in (summary, about):
+            sheet.set_landscape()
+            sheet.fit_to_pages(1, 0)
+        cases.activate()
+        self.wb.close()
+
+    def _cases(self, ws: Worksheet) -> None:
+        ws.set_row(0, 30)  # two lines of header: spreadsheets do not grow rows on open
+        for col, column in enumerate(CASE_COLUMNS):
+            ws.set_column(col, col, WIDTHS.get(column.key, 14))
+            ws.write_string(0, col, column.label, self.fmt("header"))
+        quoted, day = self.fmt("text", "quoted"), self.fmt("text", "date")
+        for row, values in enumerate(self.cases[[c.key for c in CASE_COLUMNS]].itertuples(
+                index=False, name=None), start=1):
+            for col, value in enumerate(values):  # text and dates inline: most of the cells
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(row, col, value, quoted if FORMULA_LIKE_TEXT.match(value) else None)
+                elif isinstance(value, date):
+                    ws.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
+                else:
+                    self._value(ws, row, col, value)
+        last = max(len(self.cases), 1)
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, last, len(CASE_COLUMNS) - 1)
+        ws.repeat_rows(0)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        court = self.court.replace("&", "&&")
+        ws.set_header(f"&L{court}&RProp 64 court copy")
+        ws.set_footer("&LPrinted &D&RPage &P of &N")
+
+    def _rows(self, ws: Worksheet, rows: list[tuple[str, list[Any]]]) -> None:
+        """Report rows: the style of the first cell; numbers in a table get a count style."""
+        for row, (style, values) in enumerate(rows):
+            if style == "header" and any(len(str(v)) > 12 for v in values[1:]):
+                ws.set_row(row, 30)  # room for the wrapped labels
+            for col, value in enumerate(values):
+                cell_style = style
+                if col and style == "label" and isinstance(value, int):
+                    cell_style = "count"
+                elif col and style in ("title", "note"):
+                    cell_style = "text"
+                self._value(ws, row, col, value, cell_style)
+
+    def _value(self, ws: Worksheet, row: int, col: int, value: Any, style: str = "text") -> None:
+        """Typed cells; text is a string cell whatever it looks like."""
+        if value is None or value == "":
+            if self.fmt(style) is not None:
+                ws.write_blank(row, col, None, self.fmt(style))
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, self.fmt(style))
+        elif isinstance(value, (int, float)):
+            ws.write_number(row, col, value, self.fmt(style))
+        elif isinstance(value, date):
+            ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
+                              self.fmt(style, "date"))
+        else:
+            text = str(value)
+            kind = "quoted" if FORMULA_LIKE_TEXT.match(text) else "plain"
+            ws.write_string(row, col, text, self.fmt(style, kind))
+
+
+# --- Summary and About contents ---------------------------------------------------------------
+
+
+def summary_rows(court: str, cases: pd.DataFrame, source: Source) -> list[tuple[str, list[Any]]]:
+    """The court's figures as (style, cells) rows: counts are values, so they read right
+    without recalculation in any spreadsheet."""
+    prop64 = cases["conviction_type"] == PROP64_TYPE
+    felony = cases["level"] == "Felony"
+    groups = [(f"HS {s}", prop64 & (cases["section"] == s)) for s in PROP64_SECTIONS]
+    if (~prop64).any():
+        groups.append(("Related charges in the same case", ~prop64))
+    groups.append(("Total", pd.Series(True, index=cases.index)))
+    head = ["Convictions by section", "Felony", "Not felony", "Total", *DETERMINATIONS]
+    rows: list[tuple[str, list[Any]]] = [
+        ("title", [f"Prop 64 relief: {court}"]),
+        ("note", [f"{source.county or 'County not recorded'} county; eligibility as of "
+                  f"{_day(source.as_of)}; criteria: {source.criteria_name or 'not recorded'}."]),
+        ("note", ["Figures are values counted from the Cases sheet when this copy was made."]),
+        ("text", []),
+        ("header", head),
+    ]
+    for label, chosen in groups:
+        determined = cases.loc[chosen, "determination"]
+        rows.append(("label", [label, int((chosen & felony).sum()), int((chosen & ~felony).sum()),
+                               int(chosen.sum()), *[int((determined == d).sum())
+                                                    for d in DETERMINATIONS]]))
+    person = _person_keys(cases)
+    relief_given = cases["determination"].isin([DISMISSAL, REDUCTION])
+    rows += [
+        ("text", []),
+        ("header", ["People", "Count"]),
+        ("label", ["People with a case in this copy", int(person.nunique())]),
+        ("label", ["People getting a dismissal or reduction here",
+                   int(person[relief_given].nunique())]),
+        ("text", []),
+        ("header", ["Relief", "Convictions", "People"]),
+    ]
+    relief = cases["relief"].map(lambda v: v or "Not stated")
+    for text, count in sorted(relief.value_counts().items(), key=lambda kv: (-kv[1], kv[0])):
+        rows.append(("label", [text, int(count), int(person[relief == text].nunique())]))
+    return rows
+
+
+def _person_keys(cases: pd.DataFrame) -> pd.Series:
+    """DOJ's subject id (never written), else CII, name and date of birth."""
+    fallback = cases["cii"].map(str) + "|" + cases["name"].map(str) + "|" + cases["dob"].map(str)
+    return cases["person_id"].where(cases["person_id"].notna(), fallback)
+
+
+def about_rows(court: str, cases: pd.DataFrame, source: Source,
+               exported: datetime) -> list[tuple[str, list[Any]]]:
+    """Where this copy came from, so that a court can check it against the DA's workbook."""
+    rows = [
+        ("cmr-xl version", __version__),
+        ("Court", court),
+        ("County", source.county or "not recorded"),
+        ("Eligibility as of", source.as_of if isinstance(source.as_of, date)
+         else (source.as_of or "not recorded")),
+        ("Criteria", source.criteria_name or "not recorded"),
+        ("Source workbook", source.name),
+        ("Source workbook SHA-256", source.sha256),
+        ("Source workbook size (bytes)", source.size_bytes),
+        ("Determinations computed (UTC)", source.computed_at or "not recorded"),
+        ("Determinations computed by", source.computed_by or "not recorded"),
+        ("Court copy exported (UTC)", exported.isoformat()),
+        ("Cases in this copy", len(cases)),
+        *(("Left out on purpose" if n == 0 else "", text) for n, text in enumerate(LEFT_OUT)),
+    ]
+    return [("title", ["About this court copy"]), ("text", [])] + [
+        ("label", [label, value]) for label, value in rows]
+
+
+def _day(value: date | str | None) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or "not recorded"

@@ -1,0 +1,212 @@
+"""Re-apply a saved workbook's Criteria cells without the DOJ file (`cmr-xl recalc`).
+
+The criteria, what-if rows, county and facts are read back from the workbook as Excel or
+LibreOffice saved it; the engine determines again; then only what the criteria change is
+rewritten: the Results determination columns (each cell keeps its style), the Criteria
+sheet's "Used in the results" column, and the Summary and About sheets, which belong to
+cmr-xl. The criteria a clerk typed, extra sheets, cell notes, column widths, filters and
+formats are kept byte for byte (see `package`). The new file replaces the old one in
+one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from cmr_xl import __version__
+from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.pipeline import redetermine
+from cmr_xl.engine.results_columns import DETERMINATION
+from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.content import (
+    Cell,
+    WorkbookContent,
+    about_cells,
+    check_formula,
+    summary_cells,
+)
+from cmr_xl.workbook.package import (
+    Package,
+    XmlCell,
+    cell_styles,
+    edit_rows,
+    replace_sheet_data,
+    set_cells,
+)
+from cmr_xl.workbook.reader import (
+    Workbook,
+    key_rows,
+    read_about,
+    read_criteria,
+    read_facts,
+    read_results,
+    read_scenarios,
+)
+from cmr_xl.workbook.sheetdata import cell_xml
+from cmr_xl.workbook.writer import atomic_target, new_file_mode
+
+OWNED = (L.CRITERIA, L.RESULTS, L.SUMMARY, L.ABOUT)
+
+
+def recalc_workbook(path: str | Path) -> dict[str, Any]:
+    """Determine again from the workbook's own criteria and facts and rewrite what the
+    criteria change. Returns summary.json's content."""
+    path = Path(path)
+    book = Workbook(path)
+    content = recalculated_content(path, book)
+    package = Package(path)
+    parts = package.sheet_parts()
+    for sheet in OWNED:
+        if sheet not in parts:
+            raise InputError(f"{path.name}: sheet '{sheet}'", "is missing (renamed or deleted?)",
+                             f"Rename the sheet back to '{sheet}'")
+    header = [str(v) if v is not None else "" for v in book.rows(L.RESULTS)[0]]
+    package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), header, content))
+    package.replace(parts[L.CRITERIA], _used_column(package.text(parts[L.CRITERIA]),
+                                                    book.rows(L.CRITERIA), content))
+    for sheet, cells in ((L.SUMMARY, summary_cells(content)), (L.ABOUT, about_cells(content))):
+        xml = package.text(parts[sheet])
+        package.replace(parts[sheet], replace_sheet_data(xml, _styled(xml, cells)))
+    package.calculate_on_load()
+    with atomic_target(path) as temporary:
+        package.write(temporary)
+        temporary.chmod(new_file_mode(path))
+    return content.summary or {}
+
+
+def recalculated_content(path: str | Path, book: Workbook | None = None) -> WorkbookContent:
+    """Criteria, scenarios and facts from the workbook; determinations and summary
+    from the engine."""
+    book = book or Workbook(path)
+    criteria = read_criteria(path, book=book)
+    scenarios = read_scenarios(path, criteria, book=book)
+    about = read_about(path, book=book)
+    facts = read_facts(path, book=book)
+    previous = read_results(path, book=book, columns=DETERMINATION)
+    county = str(about.get("county") or "").strip()
+    if not county:
+        raise InputError(f"{L.ABOUT}!C4", "names no county: this workbook has no results yet",
+                         "Fill it first: `cmr-xl run DOJ_FILE --county NAME --as-of DATE "
+                         "--workbook THIS.xlsx`, or the add-in's Import")
+    rows = {key.split(".", 1)[1]: value for key, value in about.items() if key.startswith("rows.")}
+    determinations, summary = redetermine(facts, criteria, scenarios, county=county,
+                                          accounting=rows or None)
+    determinations.attrs["sheet_rows"] = facts.attrs.get("sheet_rows")
+    return WorkbookContent(
+        county=county, criteria=criteria, facts=facts, determinations=determinations,
+        summary=summary, scenarios=scenarios, audit=_audit(about),
+        computed_by=f"cmr-xl {__version__} (recalc)", previous=previous)
+
+
+def _audit(about: dict[str, Any]) -> dict[str, Any]:
+    """What About said about the original run: inputs and row accounting carry over."""
+    inputs: dict[int, dict[str, Any]] = {}
+    for key, value in about.items():
+        if key.startswith("input."):
+            _, number, name = key.split(".", 2)
+            inputs.setdefault(int(number), {})[name] = value
+    return {
+        "cmr_xl_version": __version__,
+        "started": about.get("run.started") or "",
+        "seconds": about.get("run.seconds") or "",
+        "inputs": [inputs[n] for n in sorted(inputs)],
+        "rows": {k.split(".", 1)[1]: v for k, v in about.items() if k.startswith("rows.")},
+    }
+
+
+def _results(xml: str, header: list[str], content: WorkbookContent) -> Iterator[bytes]:
+    """The Results sheet with its determination cells replaced, streamed in chunks."""
+    determined = content.determinations
+    sheet_rows = determined.attrs.get("sheet_rows")
+    numbers = (np.asarray(sheet_rows, dtype=np.int64) + 1 if sheet_rows is not None
+               else np.arange(2, len(determined) + 2))
+    row_array = pa.array(numbers).cast(pa.string())
+    fragments: dict[int, list[str]] = {}
+    for column in DETERMINATION:
+        if column.label not in header:
+            raise InputError(f"{L.RESULTS}!1", f"the column '{column.label}' is missing",
+                             "Restore the column header")
+        col = header.index(column.label)
+        fragments[col] = cell_xml(column, col, determined[column.key].reset_index(drop=True),
+                                  row_array, date_style=0).to_pylist()
+    index = {int(n): i for i, n in enumerate(numbers.tolist())}
+    changed = _changed_cells(content, header)
+
+    def fragment(row: int, col: int, old_style: int | None) -> str:
+        xml = fragments[col][index[row]]
+        if not xml:
+            xml = f'<c r="{L.a1(row - 1, col)}"/>'
+        if old_style:
+            ref_end = xml.index('"', xml.index('r="') + 3) + 1
+            xml = f'{xml[:ref_end]} s="{old_style}"{xml[ref_end:]}'
+        return xml
+
+    pieces: list[str] = []
+    for piece in edit_rows(xml, changed.get, fragment):
+        pieces.append(piece)
+        if len(pieces) >= 2000:
+            yield "".join(pieces).encode("utf-8")
+            pieces = []
+    yield "".join(pieces).encode("utf-8")
+
+
+def _changed_cells(content: WorkbookContent, header: list[str]) -> dict[int, dict[int, str]]:
+    """1-based sheet row -> {col: ""} for the determination cells whose value changes:
+    a typical criteria change touches a few thousand cells, not every row."""
+    previous = content.previous
+    determined = content.determinations.reset_index(drop=True)
+    numbers = np.asarray(determined.attrs.get("sheet_rows"), dtype=np.int64) + 1
+    changed: dict[int, dict[int, str]] = {}
+    for column in DETERMINATION:
+        new = determined[column.key].astype(object)
+        if previous is not None and column.key in previous:
+            old = previous[column.key].reset_index(drop=True).astype(object)
+            same = (old == new).fillna(False).to_numpy(dtype=bool) | (
+                old.isna().to_numpy() & new.isna().to_numpy())
+        else:
+            same = np.zeros(len(new), dtype=bool)
+        col = header.index(column.label)
+        for row in numbers[~same].tolist():
+            changed.setdefault(row, {})[col] = ""
+    return changed
+
+
+def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent) -> str:
+    """The Criteria sheet's "Used in the results" cells: what this calculation used."""
+    where = key_rows(rows)
+    cells = {}
+    for cell in L.criterion_cells():
+        spec = cell.spec
+        if spec.key in where:
+            row = where[spec.key]
+            value = L.cell_value(spec, getattr(content.criteria, spec.key))
+            cells[(row, L.USED_COL)] = XmlCell(value)
+            # every value was just read and used, so Check is empty: cache that, so that a
+            # viewer which does not recalculate on load (LibreOffice's default) agrees
+            formula = check_formula(
+                spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), L.allowed_text(spec),
+                list_ref=L.list_ref(spec.kind) if spec.choices else None,
+                bounds=(spec.min or 0, spec.max or 0))
+            cells[(row, L.CHECK_COL)] = XmlCell("", formula)
+    return set_cells(xml, cells)
+
+
+def _styled(xml: str, cells: list[Cell]) -> dict[tuple[int, int], XmlCell]:
+    """The report cells with the sheet's own style indices: each role (title, count...)
+    takes the style of a cell that had it before, so no style table has to change."""
+    old = cell_styles(xml)
+    roles: dict[str, int] = {}
+    for cell in cells:
+        if cell.style not in roles and (cell.row, cell.col) in old:
+            roles[cell.style] = old[(cell.row, cell.col)]
+    result = {}
+    for cell in cells:
+        value = cell.value.item() if isinstance(cell.value, np.generic) else cell.value
+        result[(cell.row, cell.col)] = XmlCell(value, cell.formula, roles.get(cell.style))
+    return result
+

@@ -1,0 +1,144 @@
+"""The Excel custom functions, called through xlwings' own server machinery with the
+requests Office.js sends: same determinations as the engine and the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+
+import pytest
+from click.testing import CliRunner
+from workbook_helpers import COUNTY, county_run, doj_file
+from xlwings_helpers import function_call, sheet_values, xlwings_server
+
+from cmr_xl.cli import cli
+from cmr_xl.engine.criteria import criterion_specs
+from cmr_xl.engine.eligibility import determine
+from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
+from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.writer import write_workbook
+
+FACTS_WIDTH = len(FACT_COLUMNS)
+CRITERIA_ROWS = slice(L.criterion_cells()[0].row, L.criterion_cells()[-1].row + 1)
+
+
+@pytest.fixture(scope="module")
+def xl():
+    with xlwings_server() as modules:
+        yield modules
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    result = county_run()
+    path = write_workbook(result, tmp_path_factory.mktemp("fn") / "county.xlsx")
+    results = sheet_values(path, L.RESULTS)
+    criteria = sheet_values(path, L.CRITERIA)
+    return {
+        "result": result,
+        "facts": [row[:FACTS_WIDTH] for row in results],  # Results!A1:AH(n+1)
+        "criteria": [row[:3] for row in criteria[CRITERIA_ROWS]],  # Criteria!A5:C23
+    }
+
+
+def call(xl, name, *args):
+    server, functions, _ = xl
+    return asyncio.run(server.custom_functions_call(function_call(name, *args), functions))
+
+
+def test_the_functions_excel_sees(xl):
+    server, functions, _ = xl
+    meta = server.custom_functions_meta(functions)
+    by_name = {f["name"]: f for f in meta["functions"]}
+    assert set(by_name) == {"CMR_DETERMINE", "CMR_CRITERIA_SENTENCES", "CMR_VERSION"}
+    params = by_name["CMR_DETERMINE"]["parameters"]
+    assert [p["name"] for p in params] == ["facts", "criteria", "header", "columns"]
+    assert [p.get("optional", False) for p in params] == [False, False, True, True]
+    assert all(p["dimensionality"] == "matrix" for p in params)
+
+
+def test_determine_equals_the_engine(xl, book):
+    out = call(xl, "cmr_determine", book["facts"], book["criteria"])
+    expected = book["result"].determinations
+    assert len(out) == len(expected)
+    for col, column in enumerate(DETERMINATION):
+        got = [row[col] for row in out]
+        want = expected[column.key].tolist()
+        if column.kind == "number":
+            want = ["" if v != v or v is None else float(v) for v in
+                    expected[column.key].astype("float64").tolist()]
+        assert got == want, column.key
+
+
+def test_determine_equals_the_command_line(xl, book, tmp_path):
+    done = CliRunner().invoke(cli, ["run", str(doj_file()), "--county", COUNTY, "--as-of",
+                                    "2020-07-01", "--csv-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    with open(tmp_path / "prop64_results.csv", newline="", encoding="utf-8") as handle:
+        cli_rows = [(r["Source line"], r["Eligibility Determination"], r["Eligibility Reason"])
+                    for r in csv.DictReader(handle)]
+    out = call(xl, "cmr_determine", book["facts"], book["criteria"])
+    header = book["facts"][0]
+    line = header.index("Source line")
+    kind = header.index("Conviction type")
+    ours = [(str(int(f[line])), o[3], o[4]) for f, o in zip(book["facts"][1:], out, strict=True)
+            if f[kind] == "Prop 64"]
+    assert ours == cli_rows
+
+
+def test_a_criteria_edit_changes_the_answer(xl, book):
+    criteria = [list(row) for row in book["criteria"]]
+    row = next(i for i, r in enumerate(criteria) if r[0] == "felony_11359")
+    criteria[row][2] = "dismiss and seal"
+    out = call(xl, "cmr_determine", book["facts"], criteria, "", "determination,reason")
+    assert len(out[0]) == 2
+    assert ["Eligible for Dismissal", "Dismiss all HS 11359 convictions"] in out
+    result = book["result"]
+    engine = determine(result.facts, result.criteria.with_changes(felony_11359="dismiss"))
+    assert [r[0] for r in out] == engine["determination"].tolist()
+
+
+def test_blocks_take_the_header_apart_and_values_only_criteria(xl, book):
+    header, rows = book["facts"][0], book["facts"][1:]
+    values_only = [[row[2]] for row in book["criteria"]]  # Criteria!C5:C23
+    whole = call(xl, "cmr_determine", book["facts"], book["criteria"])
+    functions = xl[1]
+    bounds = functions.block_bounds([r[0] for r in rows], max_rows=25)
+    assert len(bounds) > 1
+    pieces = [row for a, b in bounds
+              for row in call(xl, "cmr_determine", rows[a:b], values_only, [header])]
+    assert pieces == whole
+
+
+def test_bad_criteria_give_a_message_in_the_cell(xl, book):
+    criteria = [list(row) for row in book["criteria"]]
+    row = next(i for i, r in enumerate(criteria) if r[0] == "relief_age_threshold")
+    criteria[row][2] = "abc"
+    out = call(xl, "cmr_determine", book["facts"], criteria)
+    assert out == [["cmr-xl: crit_relief_age_threshold (Dismiss if the person is now at least "
+                    "this age): 'abc' is not a whole number for Dismiss if the person is now at "
+                    "least this age. Use 0 (off) or a whole number from 40 to 65"]]
+
+
+def test_a_missing_fact_column_is_named(xl, book):
+    facts = [row[:5] for row in book["facts"]]
+    out = call(xl, "cmr_determine", facts, book["criteria"])
+    assert out[0][0].startswith("cmr-xl: facts header: missing column(s) Court, Court ORI")
+
+
+def test_sentences_and_version(xl, book):
+    sentences = call(xl, "cmr_criteria_sentences", book["criteria"])
+    assert [s[0] for s in sentences] == book["result"].criteria.sentences()
+    assert len(sentences) == len(criterion_specs())
+    version = call(xl, "cmr_version")
+    assert version[0][0].startswith("cmr-xl ")
+
+
+def test_block_bounds_cut_only_between_persons(xl):
+    functions = xl[1]
+    people = ["a"] * 3 + ["b"] * 4 + ["c"] * 2 + ["d"]
+    assert functions.block_bounds(people, max_rows=5) == [(0, 3), (3, 7), (7, 10)]
+    assert functions.block_bounds(people, [100] * 10, max_rows=100,
+                                  limit_bytes=700) == [(0, 7), (7, 10)]
+    with pytest.raises(Exception, match="one person has more rows"):
+        functions.block_bounds(people, max_rows=2)

@@ -1,0 +1,76 @@
+"""Helpers for the workbook and xlwings tests: small synthetic counties run through the
+engine, LibreOffice headless with a private profile, and reading report cells back."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from cmr_xl.engine.criteria import Criteria
+from cmr_xl.engine.pipeline import RunResult, run
+from cmr_xl.engine.synthetic import generate_doj_file
+
+COUNTY = "SACRAMENTO"
+AS_OF_SCENARIO = "Dismiss all HS 11359 felonies"
+_FOLDER = Path(tempfile.mkdtemp(prefix="cmr-xl-tests-"))
+
+
+@functools.cache
+def doj_file(people: int = 40, seed: int = 11) -> Path:
+    """A synthetic DOJ research file (a few dozen people: the suite stays fast)."""
+    path = _FOLDER / f"doj_{people}_{seed}.csv"
+    generate_doj_file(path, county=COUNTY, people=people, seed=seed)
+    return path
+
+
+def county_run(criteria: Criteria | None = None, *, people: int = 40, seed: int = 11,
+               scenarios: bool = True) -> RunResult:
+    """The engine's run of a small county, with one named what-if scenario."""
+    criteria = criteria or Criteria()
+    what_if = [criteria.with_changes(name=AS_OF_SCENARIO, felony_11359="dismiss")]
+    return run([doj_file(people, seed)], COUNTY, criteria, what_if if scenarios else [])
+
+
+RECALC_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def libreoffice_convert(source: Path, out_dir: Path, profile: Path, target: str = "xlsx",
+                        recalculate: bool = True) -> Path:
+    """Convert with LibreOffice headless in a private profile. `recalculate` sets Calc's
+    "recalculation on file load" to Always (OOXMLRecalcMode=0): LibreOffice 7.4 otherwise
+    keeps the cached results of an .xlsx."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    if recalculate:
+        (user / "registrymodifications.xcu").write_text(RECALC_ON_LOAD, encoding="utf-8")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [str(soffice()), f"-env:UserInstallation={profile.resolve().as_uri()}", "--headless",
+         "--norestore", "--convert-to", target, "--outdir", str(out_dir), str(source)],
+        capture_output=True, text=True, timeout=180, check=False)
+    produced = out_dir / f"{source.stem}.{target.split(':')[0]}"
+    assert produced.exists(), f"LibreOffice did not convert {source}: {done.stderr}"
+    return produced
+
+
+def lookup(summary: dict[str, Any], key: tuple[str, ...]) -> Any:
+    value: Any = summary
+    for part in key:
+        value = value[part]
+    return value
