@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cmr_xl.engine.synthetic import generate_doj_file
 from rapsheet import RapSheet
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
+from cmr_xl.engine.synthetic import generate_doj_file
 
 PROP64_OFFENSE = re.compile(r"^\s*(1135[789]|11360)\b[^ ]*?\s*HS")
 

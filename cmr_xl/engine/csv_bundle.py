@@ -100,8 +100,8 @@ def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path
     directory = Path(directory)
     written = {}
     target = directory / RESULTS_CSV
-    with atomic_path(target) as temporary:
-        write_results_csv(result, temporary)
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        write_results_csv(result, handle)
     written["results"] = target
     target = directory / SUMMARY_JSON
     with atomic_path(target) as temporary:

@@ -27,6 +27,7 @@ HAND_REVIEW = "Hand review"
 DETERMINATIONS = (DISMISSAL, REDUCTION, NOT_ELIGIBLE, HAND_REVIEW)
 DISQUALIFIER_OUTCOME = {"not_eligible": NOT_ELIGIBLE, "hand_review": HAND_REVIEW}
 RECENT_YEARS = 7  # "no conviction in the last 7 years" in the county summary
+NOT_REVIEWED = load_law("decision_order")["related_charge"]["not_reviewed"]
 
 
 @dataclass
@@ -399,7 +400,7 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
                        for s in facts["code_section"].fillna("")[flagged]]
     if not criteria.related_charges:
         determination[:] = NOT_ELIGIBLE
-        reason[:] = "Related charges are not reviewed under these criteria"
+        reason[:] = texts["not_reviewed"]
     for column, values in (("determination", determination), ("reason", reason)):
         column_values = result[column].to_numpy(dtype=object).copy()
         column_values[related] = values[related]
