@@ -386,6 +386,26 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
     if not related.any():
         return
     texts = load_law("decision_order")["related_charge"]
+    if not criteria.related_charges:
+        determination = np.full(len(facts), NOT_ELIGIBLE, dtype=object)
+        reason = np.full(len(facts), texts["not_reviewed"], dtype=object)
+    else:
+        determination, reason = _related_outcomes(facts, result, related, texts)
+    for column, values in (("determination", determination), ("reason", reason)):
+        column_values = result[column].to_numpy(dtype=object).copy()
+        column_values[related] = values[related]
+        result[column] = column_values
+    trace = result["trace"].to_numpy(dtype=object).copy()
+    trace[related] = "related charge > " + reason[related]
+    result["trace"] = trace
+    relief = result["relief"].to_numpy(dtype=object).copy()
+    relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
+                               "Dismiss and seal", "No change")
+    result["relief"] = relief
+
+
+def _related_outcomes(facts: pd.DataFrame, result: pd.DataFrame, related: np.ndarray,
+                      texts: dict) -> tuple[np.ndarray, np.ndarray]:
     from cmr_xl.engine.code_sections import offense_list, parse_sections
 
     cycle = facts["person_id"].fillna("") + "|" + facts["cycle"].fillna("")
@@ -398,18 +418,7 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
     determination[flagged] = HAND_REVIEW
     reason[flagged] = [texts["flagged"].format(section=s)
                        for s in facts["code_section"].fillna("")[flagged]]
-    if not criteria.related_charges:
-        determination[:] = NOT_ELIGIBLE
-        reason[:] = texts["not_reviewed"]
-    for column, values in (("determination", determination), ("reason", reason)):
-        column_values = result[column].to_numpy(dtype=object).copy()
-        column_values[related] = values[related]
-        result[column] = column_values
-    result.loc[related, "trace"] = "related charge > " + result.loc[related, "reason"]
-    relief = result["relief"].to_numpy(dtype=object).copy()
-    relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
-                               "Dismiss and seal", "No change")
-    result["relief"] = relief
+    return determination, reason
 
 
 def _any_in_group(groups: pd.Series, flags: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE, convictions_from_table
-from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches
+from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches, normalize_columns
 from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
 from cmr_xl.engine.summary import summarize
 
@@ -88,9 +88,11 @@ def run(
         for item in pc.value_counts(batch["STP_ORI_CNTY_NAME"]).to_pylist():
             if item["values"]:
                 counties[str(item["values"]).strip().upper()] += item["counts"]
+        _refuse_excel_copies(accounting)
         found = convictions_from_table(batch, county)
         facts_parts.append(found.facts)
-        original_parts.append(batch.select(list(DOJ_COLUMNS)).take(found.row_index))
+        original_parts.append(normalize_columns(
+            batch.select(list(DOJ_COLUMNS)).take(found.row_index)))
         if progress:
             progress(batch.num_rows)
     wanted = county.strip().upper()
@@ -116,6 +118,15 @@ def run(
         facts, criteria, scenarios, county=wanted, accounting=accounting.as_dict())
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     return result
+
+
+def _refuse_excel_copies(accounting: RowAccounting) -> None:
+    """A file re-saved by Excel has lost leading zeros and rewritten ids and dates: its
+    determinations could name the wrong person or date, so it is refused, not guessed."""
+    for given in accounting.excel_resaved:
+        note = next((n for n in accounting.notes if n.startswith(f"{given} looks opened")), "")
+        raise InputError(where=given, what=note[len(given):].strip() or
+                         "looks opened and saved again in Excel")
 
 
 def redetermine(
