@@ -144,7 +144,12 @@ def _run(paths: Sequence[str], county: str, criteria: Criteria,
     from cmr_xl.engine.pipeline import run as run_pipeline
 
     with progress_bar(paths, "Reading DOJ file") as update:
-        return run_pipeline(list(paths), county, criteria, scenarios, progress=update)
+        result = run_pipeline(list(paths), county, criteria, scenarios, progress=update)
+    # what the reader repaired, rejected or found odd: said on the terminal too, not only
+    # in summary.json and the workbook's About sheet
+    for note in result.accounting.notes:
+        click.echo(f"note: {note}", err=True)
+    return result
 
 
 def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None) -> None:

@@ -83,3 +83,26 @@ def test_seven_years_are_counted_back_from_the_as_of_date(sheet):
     late = decide(sheet, Criteria(as_of=date(2020, 7, 3)))
     assert not early.iloc[0].no_recent_conviction_after
     assert late.iloc[0].no_recent_conviction_after
+
+
+def test_related_charges_left_out_of_the_results_still_count_after_relief(sheet):
+    """With related charges not reviewed, their rows are not shown; the figures computed
+    from the shown rows alone must equal those computed with them."""
+    sheet.person().conviction("11357", "20100101", level="MISDEMEANOR", related=("647(F)",))
+    sheet.person().conviction("11357", "20100101", level="MISDEMEANOR")
+    everything = decide(sheet)
+    with_rows = everything[everything["conviction_type"] == "Prop 64"]["no_conviction_after"]
+    without_rows = determine(convictions_only(sheet), Criteria())["no_conviction_after"]
+    assert list(with_rows) == list(without_rows) == [False, True]
+
+
+def test_a_dismissed_related_charge_leaves_no_conviction(sheet):
+    sheet.person().conviction("11357", "20100101", level="MISDEMEANOR", related=("647(F)",))
+    result = decide(sheet, Criteria(related_charges=True))
+    assert list(result["determination"]) == ["Eligible for Dismissal"] * 2
+    assert bool(result.iloc[0].no_conviction_after)
+
+
+def convictions_only(sheet):
+    facts = convictions_from_table(sheet.table(), "SACRAMENTO").facts
+    return facts[facts["conviction_type"] == "Prop 64"].reset_index(drop=True)

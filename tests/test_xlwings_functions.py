@@ -36,7 +36,7 @@ def book(tmp_path_factory):
     criteria = sheet_values(path, L.CRITERIA)
     return {
         "result": result,
-        "facts": [row[:FACTS_WIDTH] for row in results],  # Results!A1:AH(n+1)
+        "facts": [row[:FACTS_WIDTH] for row in results],  # Results!A1:AI(n+1)
         "criteria": [row[:3] for row in criteria[CRITERIA_ROWS]],  # Criteria!A5:C23
     }
 

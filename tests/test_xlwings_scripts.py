@@ -10,11 +10,12 @@ import json
 import pytest
 import xlwings as xw
 from workbook_helpers import county_run, doj_file
+from xlsxwriter.utility import xl_col_to_name
 from xlwings_helpers import book_payload, xlwings_server
 
 from cmr_xl.engine.criteria import criterion_specs
 from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.results_columns import DETERMINATION, RESULT_COLUMNS
+from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import MANIFEST_AT, OUTCOME_HEADER_ROW
 from cmr_xl.workbook.writer import write_workbook
@@ -146,8 +147,9 @@ def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     blocks = [a["values"][0][0] for a in actions if a["func"] == "setFormula"
               and a["values"][0][0].startswith("=CMR_DETERMINE(")]
     bottom = C.CRITERIA_FIRST_ROW + len(criterion_specs()) - 1
-    assert blocks[0] == (f"=CMR_DETERMINE(Results!$A$2:$AH${len(result.facts) + 1},"
-                         f"Criteria!$A$5:$C${bottom},Results!$A$1:$AH$1)")
+    last = xl_col_to_name(len(FACT_COLUMNS) - 1)  # the facts columns, A to the last fact
+    assert blocks[0] == (f"=CMR_DETERMINE(Results!$A$2:${last}${len(result.facts) + 1},"
+                         f"Criteria!$A$5:$C${bottom},Results!$A$1:${last}$1)")
     index = [a for a in actions if a["func"] == "setFormula" and isinstance(a["values"], str)
              and a["values"].startswith("=INDEX(Live!")]  # one formula filling a column
     assert len(index) == len(DETERMINATION)

@@ -430,32 +430,41 @@ def _any_in_group(groups: pd.Series, flags: np.ndarray) -> np.ndarray:
 
 
 def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
-    """Person-level: what is left of each record once the relief here is granted."""
+    """Person-level: what is left of each record once the relief here is granted. The
+    facts count every conviction that is not a Prop 64 one here ("other"), related charges
+    included; related-charge rows present in the table take their own outcome instead."""
     granted = result["determination"].isin([DISMISSAL, REDUCTION]).to_numpy()
     dismissed = (result["determination"] == DISMISSAL).to_numpy()
     felony = (facts["level"] == "Felony").fillna(False).to_numpy(dtype=bool)
+    prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+    related = ~prop64
     cutoff = years_before(criteria.as_of, RECENT_YEARS)
-    remaining_date = facts["conviction_date"].where(~dismissed)
     frame = pd.DataFrame({
         "person": facts["person_id"].fillna("").to_numpy(),
-        "felony_left": felony & ~granted,
-        "conviction_left": ~dismissed,
-        "remaining_date": remaining_date.to_numpy(),
+        "felony_left": prop64 & felony & ~granted,
+        "related_felony_gone": related & felony & dismissed,
+        "conviction_left": prop64 & ~dismissed,
+        "related_gone": related & dismissed,
+        "has_related": related,
+        "remaining_date": facts["conviction_date"].where(~dismissed).to_numpy(),
     })
     people = frame.groupby("person", sort=False).agg(
-        felony_left=("felony_left", "sum"),
-        conviction_left=("conviction_left", "sum"),
-        latest=("remaining_date", "max"),
+        felony_left=("felony_left", "sum"), related_felony_gone=("related_felony_gone", "sum"),
+        conviction_left=("conviction_left", "sum"), related_gone=("related_gone", "sum"),
+        has_related=("has_related", "any"), latest=("remaining_date", "max"),
     )
     per_row = people.reindex(frame["person"])
-    latest_other = facts["latest_other_conviction_date"].to_numpy()
-    latest = np.fmax(per_row["latest"].to_numpy(dtype="datetime64[ns]"), latest_other)
-    prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+    felonies = (per_row["felony_left"].to_numpy() + facts["other_felonies"].to_numpy()
+                - per_row["related_felony_gone"].to_numpy())
+    convictions = (per_row["conviction_left"].to_numpy() + facts["other_convictions"].to_numpy()
+                   - per_row["related_gone"].to_numpy())
+    others = np.where(per_row["has_related"].to_numpy(),
+                      facts["latest_unrelated_conviction_date"].to_numpy(dtype="datetime64[ns]"),
+                      facts["latest_other_conviction_date"].to_numpy(dtype="datetime64[ns]"))
+    latest = np.fmax(per_row["latest"].to_numpy(dtype="datetime64[ns]"), others)
     first = ~pd.Series(frame["person"].where(prop64)).duplicated().to_numpy()
     result["person_first_row"] = first & prop64
-    result["person_relief"] = _any_in_group(frame["person"], granted)
-    result["no_felony_after"] = (per_row["felony_left"].to_numpy() == 0) & (
-        facts["other_felonies"].to_numpy() == 0)
+    result["person_relief"] = _any_in_group(frame["person"], granted & prop64)
+    result["no_felony_after"] = felonies == 0
     result["no_recent_conviction_after"] = ~(latest >= np.datetime64(cutoff))
-    result["no_conviction_after"] = (per_row["conviction_left"].to_numpy() == 0) & (
-        facts["other_convictions"].to_numpy() == 0)
+    result["no_conviction_after"] = convictions == 0

@@ -182,10 +182,11 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
                & cycle_has_prop64[cycle] & in_county) if len(c) else np.zeros(0, dtype=bool)
     c["_selected"] = c["_prop64_here"].to_numpy() | related
 
-    other = ~c["_selected"]
+    other = ~c["_prop64_here"]
     c["_other_felony"] = other & c["is_felony"]
     c["_other"] = other
     c["_other_date"] = c["conviction_date"].where(other)
+    c["_unrelated_date"] = c["conviction_date"].where(~c["_selected"])
     by_person = c.groupby("_person", sort=False)
     c["latest_conviction_date"] = by_person["conviction_date"].transform("max")
     c["latest_sentence_end"] = by_person["sentence_end"].transform("max")
@@ -193,6 +194,7 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c["other_felonies"] = by_person["_other_felony"].transform("sum")
     c["other_convictions"] = by_person["_other"].transform("sum")
     c["latest_other_conviction_date"] = by_person["_other_date"].transform("max")
+    c["latest_unrelated_conviction_date"] = by_person["_unrelated_date"].transform("max")
 
     same = c[c["is_prop64"]].groupby(["_person", "section"], sort=False)["conviction_date"]
     c["prior_same_section"] = (same.rank(method="min") - 1).reindex(c.index)
@@ -266,13 +268,15 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
             "other_felonies": c["other_felonies"].astype("int64"),
             "other_convictions": c["other_convictions"].astype("int64"),
             "latest_other_conviction_date": c["latest_other_conviction_date"],
+            "latest_unrelated_conviction_date": c["latest_unrelated_conviction_date"],
             "comment_prop64": c["comment_prop64"],
             "source_file": c[SOURCE_FILE],
             "source_line": c[SOURCE_LINE].astype("int64"),
         }
     )
     for column in ("dob", "conviction_date", "pc290_registration_date", "latest_conviction_date",
-                   "sentence_end", "latest_sentence_end", "latest_other_conviction_date"):
+                   "sentence_end", "latest_sentence_end", "latest_other_conviction_date",
+                   "latest_unrelated_conviction_date"):
         facts[column] = pd.to_datetime(facts[column]).astype("datetime64[ns]")
     assert list(facts.columns) == keys(FACT_COLUMNS)
     return facts.reset_index(drop=True)

@@ -109,6 +109,10 @@ def run(
              else pd.DataFrame(columns=keys(FACT_COLUMNS)))
     original = (pa.concat_tables(original_parts) if original_parts
                 else pa.table({c: pa.array([], pa.string()) for c in DOJ_COLUMNS}))
+    if not criteria.related_charges:  # their history is in the facts; rows are not needed
+        keep = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+        facts = facts[keep].reset_index(drop=True)
+        original = original.filter(pa.array(keep))
     result = RunResult(
         county=wanted, criteria=criteria, scenarios=list(scenarios), facts=facts,
         determinations=pd.DataFrame(), original_rows=original, accounting=accounting,

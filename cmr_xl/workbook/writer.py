@@ -57,9 +57,12 @@ def write_workbook(result: Any, path: str | Path, *, formula_cache: bool = True)
 def content_from_result(result: Any) -> WorkbookContent:
     audit = dict(result.audit())
     audit["rows"] = (result.summary or {}).get("rows") or result.accounting.as_dict()
+    shown = result.shown().to_numpy()  # related charges only when the office reviews them
     return WorkbookContent(
-        county=result.county, criteria=result.criteria, facts=result.facts,
-        determinations=result.determinations, summary=result.summary,
+        county=result.county, criteria=result.criteria,
+        facts=result.facts[shown].reset_index(drop=True),
+        determinations=result.determinations[shown].reset_index(drop=True),
+        summary=result.summary,
         scenarios=list(result.scenarios), audit=audit,
         computed_by=f"cmr-xl {__version__} (run)",
     )

@@ -33,6 +33,7 @@ ENGINE_FACTS = frozenset({
     "prior_super_strikes", "pc290_offenses", "prior_pc290_offenses", "pc290_registration_date",
     "latest_conviction_date", "sentence_end", "latest_sentence_end", "only_prop64", "deceased",
     "other_felonies", "other_convictions", "latest_other_conviction_date",
+    "latest_unrelated_conviction_date",
 })
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -63,7 +64,7 @@ def facts_from_cells(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> pd
             missing.append(column.label)
     if missing:
         raise InputError("facts header", f"missing column(s) {', '.join(missing)}",
-                         "Pass the Results range with its header row (Results!A1:AH...)")
+                         "Pass the Results range with its header row (Results!A1:AI...)")
     width = len(names)
     if {len(r) for r in rows} - {width}:
         rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]

@@ -41,9 +41,9 @@ MAX_BLOCK_ROWS = 10_000
 
 
 @func
-@arg("facts", "raw", doc="Results rows (A:AH), with the header row unless 'header' is given")
+@arg("facts", "raw", doc="Results rows (A:AI), with the header row unless 'header' is given")
 @arg("criteria", "raw", doc="The criteria block Criteria!A5:C23 (or its values C5:C23)")
-@arg("header", "raw", doc="Optional: the header row Results!A1:AH1, when facts has none")
+@arg("header", "raw", doc="Optional: the header row Results!A1:AI1, when facts has none")
 @arg("columns", "raw", doc="Optional: output columns, e.g. \"determination,reason,trace\"")
 @ret("raw")
 def cmr_determine(facts: Any, criteria: Any, header: Any = None, columns: Any = None) -> list:

@@ -321,13 +321,15 @@ def _import(book: xw.Book) -> str:
             raise InputError(path, "does not exist here", "In xlwings Lite, use `cmr-xl run` "
                              "instead: Python in the browser cannot read files on the PC")
     result = run(paths, county, criteria, scenarios)
-    write_results(book, result.facts, result.determinations)
+    shown = result.shown().to_numpy()  # related charges only when the office reviews them
+    write_results(book, result.facts[shown].reset_index(drop=True),
+                  result.determinations[shown].reset_index(drop=True))
     write_used(book, criteria)
     refresh_summary(book, result.summary, scenarios)
     audit = {**result.audit(), "rows": result.summary.get("rows") or {}}
     write_about(book, about_entries(result.county, criteria, scenarios, audit,
                                     f"cmr-xl {__version__} (add-in import)"))
-    return (f"Imported {len(result.facts):,} convictions of {result.county} county; "
+    return (f"Imported {int(shown.sum()):,} convictions of {result.county} county; "
             f"{result.summary['chosen']['determinations']}")
 
 
