@@ -8,10 +8,6 @@ the CSV must never evaluate a cell that starts with = + - @ tab or carriage retu
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.pipeline import RunResult
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 
@@ -37,21 +34,6 @@ def neutralise(text: pd.Series) -> pd.Series:
     values = text.astype("string")
     risky = values.str.contains(FORMULA_LIKE, regex=True, na=False)
     return values.where(~risky, "'" + values)
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside `path`, then replace it in one step: a crash
-    mid-write never leaves a half-written file where the old one was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _neutralise_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -29,10 +29,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
 from cmr_xl.engine.criteria import PROP64_SECTIONS
-from cmr_xl.engine.csv_bundle import FORMULA_LIKE, atomic_path
+from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE
+from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.reader import Workbook, read_about
@@ -389,22 +390,12 @@ def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Sour
         with atomic_path(target) as temporary:
             book = _CopyBook(temporary, court, cases, source, exported)
             book.write()
-            os.chmod(temporary, _file_mode(target))
     except (OSError, XlsxWriterException) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(str(target), f"could not be written ({reason})",
                          "Close the file if it is open in Excel, check the disk has room and "
                          "the folder is writable, then export again") from None
     return target
-
-
-def _file_mode(path: Path) -> int:
-    """The existing copy's mode, or what a new file would get (mkstemp makes 0600)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 class _CopyBook:

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from cmr_xl import __version__
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.pipeline import redetermine
 from cmr_xl.engine.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
@@ -48,7 +49,6 @@ from cmr_xl.workbook.reader import (
     read_scenarios,
 )
 from cmr_xl.workbook.sheetdata import cell_xml
-from cmr_xl.workbook.writer import atomic_target, new_file_mode
 
 OWNED = (L.CRITERIA, L.RESULTS, L.SUMMARY, L.ABOUT)
 
@@ -73,9 +73,8 @@ def recalc_workbook(path: str | Path) -> dict[str, Any]:
         xml = package.text(parts[sheet])
         package.replace(parts[sheet], replace_sheet_data(xml, _styled(xml, cells)))
     package.calculate_on_load()
-    with atomic_target(path) as temporary:
+    with atomic_path(path) as temporary:
         package.write(temporary)
-        temporary.chmod(new_file_mode(path))
     return content.summary or {}
 
 

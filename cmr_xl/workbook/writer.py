@@ -9,10 +9,7 @@ moved into place in one step, so a failed write never leaves half a workbook.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from cmr_xl import __version__
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, keys
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import (
@@ -83,11 +81,10 @@ def write_content(content: WorkbookContent, path: str | Path, *, formula_cache: 
     book = _Book(memory, content, formula_cache, created or datetime.now())
     book.build()
     frame = results_frame(content)
-    with atomic_target(path) as temporary:
+    with atomic_path(path) as temporary:
         splice_rows(memory, temporary, book.results_part, rows_xml(
             frame, RESULT_COLUMNS, first_row=2, date_style=book.date_style),
             last_ref=L.a1(max(rows, 1), len(RESULT_COLUMNS) - 1), table_part=RESULTS_TABLE_PART)
-        os.chmod(temporary, new_file_mode(path))
     return path
 
 
@@ -100,30 +97,6 @@ def results_frame(content: WorkbookContent) -> pd.DataFrame:
         if key not in frame:
             frame[key] = pd.Series([None] * len(frame), dtype=object)
     return frame[keys(RESULT_COLUMNS)]
-
-
-def new_file_mode(path: Path) -> int:
-    """The mode a plain new file would get (mkstemp makes private 0600 files), or the
-    existing file's mode when it is being replaced."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-@contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """A temporary file in the destination folder, moved over `path` on success."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        yield Path(name)
-        os.replace(name, path)
-    finally:
-        if os.path.exists(name):
-            os.unlink(name)
 
 
 class _Book:
