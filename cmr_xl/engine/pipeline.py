@@ -80,6 +80,7 @@ def run(
 ) -> RunResult:
     """Read the DOJ files (streaming, person by person), build facts, determine."""
     started = datetime.now(UTC)
+    _refuse_repeated_files(paths)
     accounting = RowAccounting()
     facts_parts: list[pd.DataFrame] = []
     original_parts: list[pa.Table] = []
@@ -95,6 +96,7 @@ def run(
             batch.select(list(DOJ_COLUMNS)).take(found.row_index)))
         if progress:
             progress(batch.num_rows)
+    _refuse_same_content(accounting)
     wanted = county.strip().upper()
     if wanted not in counties:
         close = difflib.get_close_matches(wanted, list(counties), n=1)
@@ -122,6 +124,27 @@ def run(
         facts, criteria, scenarios, county=wanted, accounting=accounting.as_dict())
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     return result
+
+
+def _refuse_repeated_files(paths: Sequence[str | Path]) -> None:
+    """The same file given twice would count every conviction twice."""
+    seen: dict[Path, str] = {}
+    for given in paths:
+        resolved = Path(given).resolve()
+        if resolved in seen:
+            raise InputError(where=str(given), what=f"is given twice (also as {seen[resolved]})",
+                             fix="Give each DOJ file once")
+        seen[resolved] = str(given)
+
+
+def _refuse_same_content(accounting: RowAccounting) -> None:
+    """Two names for one content (a copy of the same DOJ file) would count twice too."""
+    by_hash: dict[str, str] = {}
+    for report in accounting.files:
+        if report.sha256 in by_hash:
+            raise InputError(where=report.path, what=f"has the same content as {by_hash[report.sha256]} "
+                             f"(SHA-256 {report.sha256[:12]}...)", fix="Give each DOJ file once")
+        by_hash[report.sha256] = report.path
 
 
 def _refuse_excel_copies(accounting: RowAccounting) -> None:
