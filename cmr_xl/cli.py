@@ -135,6 +135,13 @@ def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str
     """Determine every Prop 64 conviction in COUNTY from one or more DOJ files."""
     criteria, scenarios = load_criteria(criteria_path, as_of)
     result = _run(doj_files, county, criteria, scenarios)
+    rejected = len(result.accounting.rejects)
+    if rejected and not csv_dir:
+        from cmr_xl.engine.csv_bundle import REJECTS_CSV
+
+        click.echo(f"note: the {rejected:,} rejected line(s), with their line numbers and reasons, "
+                   f"are written only with --csv-dir DIR (to {REJECTS_CSV}): run again with it to "
+                   "see them", err=True)
     _write_outputs(result, workbook, csv_dir)
     _print_summary(result, as_json)
 
@@ -145,8 +152,8 @@ def _run(paths: Sequence[str], county: str, criteria: Criteria,
 
     with progress_bar(paths, "Reading DOJ file") as update:
         result = run_pipeline(list(paths), county, criteria, scenarios, progress=update)
-    # what the reader repaired, rejected or found odd: said on the terminal too, not only
-    # in summary.json and the workbook's About sheet
+    # what the reader repaired, rejected or found odd: said on the terminal, not only in
+    # summary.json (the workbook does not show these notes)
     for note in result.accounting.notes:
         click.echo(f"note: {note}", err=True)
     return result

@@ -143,7 +143,7 @@ def criteria_from_mapping(
     """Validate and build criteria from our schema. Unknown keys and bad values raise a
     CriteriaError naming the key, or its cell when `locations` maps keys to cells."""
     specs = {spec.key: spec for spec in criterion_specs()}
-    unknown = sorted(set(values) - set(specs) - {"name", "scenarios"})
+    unknown = sorted(set(values) - set(specs) - {"name", "scenarios"}, key=str)
     if unknown:
         raise CriteriaError(
             where,
@@ -241,7 +241,15 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
     if isinstance(raw, Mapping):
         items = list(raw.items())
     elif isinstance(raw, (list, tuple)):
-        items = [tuple(item) for item in raw]
+        items = []
+        for item in raw:
+            if isinstance(item, Mapping) and len(item) == 1:
+                items.extend(item.items())
+            elif isinstance(item, (list, tuple)) and len(item) == 2:
+                items.append(tuple(item))
+            else:
+                raise CriteriaError(where, f"{item!r} is not a section and an action",
+                                    f"Use {_allowed(spec)}")
     else:
         items = []
         for part in str(raw).split(";"):
@@ -262,6 +270,9 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
 
 # --- files -------------------------------------------------------------------------
 
+_BEAR_SWITCH = CriterionSpec(key="", label="a BEAR option", kind="switch", default=False, help="",
+                             sentence="")
+
 BEAR_RELIEF_KEYS = {
     "subjectUnder21AtConviction", "dismissOlderThanAgeThreshold", "subjectAgeThreshold",
     "dismissYearsSinceConvictionThreshold", "yearsSinceConvictionThreshold",
@@ -275,10 +286,17 @@ def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[
     BEAR/gogen `eligibility_options.json`. `as_of`, when given, wins over the file's."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except OSError as error:
         raise CriteriaError(str(path), f"cannot read the criteria file ({error.strerror})",
                             "Check the path") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise CriteriaError(f"{path}, line {line}",
+                            f"is not UTF-8 text (byte 0x{raw[error.start]:02X})",
+                            "Save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8)") from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as error:
@@ -325,6 +343,15 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
                             "Expected baselineEligibility and additionalRelief")
     baseline = data.get("baselineEligibility") or {}
     relief = data.get("additionalRelief") or {}
+    for key, value in (("baselineEligibility", baseline), ("additionalRelief", relief)):
+        if not isinstance(value, Mapping):
+            raise CriteriaError(f"{where}: {key}", f"must be an object, not {value!r}",
+                                "Use the eligibility_options.json that BEAR wrote")
+    for action in ("dismiss", "reduce"):
+        if not isinstance(baseline.get(action) or [], list):
+            raise CriteriaError(f"{where}: baselineEligibility.{action}",
+                                f"must be a list of sections, not {baseline[action]!r}",
+                                'e.g. ["11357", "11358"]')
     bad_baseline = sorted(set(baseline) - {"dismiss", "reduce"})
     bad_relief = sorted(set(relief) - BEAR_RELIEF_KEYS)
     if bad_baseline or bad_relief:
@@ -347,8 +374,16 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
                                     "Use sections like 11357 or 11357(a)")
     values["subsection_overrides"] = overrides
 
+    def switch(key: str) -> bool:
+        value = relief.get(key)
+        try:
+            return value is not None and _parse_switch(_BEAR_SWITCH, value, where)
+        except CriteriaError:
+            raise CriteriaError(f"{where}: additionalRelief.{key}", f"{value!r} is not true or false",
+                                "Use true or false, as BEAR writes it") from None
+
     def threshold(key: str, toggle: str) -> int:
-        if toggle in relief and not relief[toggle]:
+        if toggle in relief and not switch(toggle):
             return 0
         return relief.get(key, 0) or 0
 
@@ -362,7 +397,7 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
     for ours, (key, toggle) in bear_numbers.items():
         values[ours] = threshold(key, toggle)
         locations[ours] = f"{where}: additionalRelief.{key}"
-    values["relief_under_21"] = bool(relief.get("subjectUnder21AtConviction", False))
-    values["relief_only_prop64"] = bool(relief.get("subjectHasOnlyProp64Charges", False))
-    values["relief_deceased"] = bool(relief.get("subjectIsDeceased", False))
+    values["relief_under_21"] = switch("subjectUnder21AtConviction")
+    values["relief_only_prop64"] = switch("subjectHasOnlyProp64Charges")
+    values["relief_deceased"] = switch("subjectIsDeceased")
     return criteria_from_mapping(values, where=where, locations=locations, name="BEAR options")

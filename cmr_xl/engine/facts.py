@@ -79,8 +79,10 @@ def convictions_from_table(table: pa.Table, county: str) -> BatchFacts:
     """Facts for every Prop 64 conviction in `county` (and related charges in the same
     cycle) of the persons in this batch; other convictions serve as history."""
     convictions, events = _split(table)
-    persons = _person_events(events)
     total = len(convictions)
+    if total == 0:  # a batch of arrests or blank rows only: history with no conviction
+        return BatchFacts(empty_facts(), np.zeros(0, dtype=np.int64), 0)
+    persons = _person_events(events)
     convictions = _add_sections(convictions)
     convictions = _add_history(convictions, persons, county)
     selected = convictions[convictions["_selected"].to_numpy()]
@@ -280,6 +282,12 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
         facts[column] = pd.to_datetime(facts[column]).astype("datetime64[ns]")
     assert list(facts.columns) == keys(FACT_COLUMNS)
     return facts.reset_index(drop=True)
+
+
+def empty_facts() -> pd.DataFrame:
+    """A facts table with no rows but the right column types."""
+    kinds = {"date": "datetime64[ns]", "number": "Int64", "bool": bool, "text": object}
+    return pd.DataFrame({c.key: pd.Series([], dtype=kinds[c.kind]) for c in FACT_COLUMNS})
 
 
 def _plausible_age(age: pd.Series) -> pd.Series:

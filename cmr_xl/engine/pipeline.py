@@ -21,9 +21,8 @@ from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.facts import PROP64_TYPE, convictions_from_table
+from cmr_xl.engine.facts import PROP64_TYPE, convictions_from_table, empty_facts
 from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches, normalize_columns
-from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
 from cmr_xl.engine.summary import summarize
 
 
@@ -90,12 +89,14 @@ def run(
             if item["values"]:
                 counties[str(item["values"]).strip().upper()] += item["counts"]
         _refuse_excel_copies(accounting)
+        if progress:
+            progress(batch.num_rows)
         found = convictions_from_table(batch, county)
+        if len(found.facts) == 0:
+            continue
         facts_parts.append(found.facts)
         original_parts.append(normalize_columns(
             batch.select(list(DOJ_COLUMNS)).take(found.row_index)))
-        if progress:
-            progress(batch.num_rows)
     _refuse_same_content(accounting)
     wanted = county.strip().upper()
     if wanted not in counties:
@@ -107,8 +108,7 @@ def run(
             fix=(f"Did you mean {close[0]}? " if close else "")
             + f"Check --county; the counties with most rows here: {most or 'none'}",
         )
-    facts = (pd.concat(facts_parts, ignore_index=True) if facts_parts
-             else pd.DataFrame(columns=keys(FACT_COLUMNS)))
+    facts = pd.concat(facts_parts, ignore_index=True) if facts_parts else empty_facts()
     original = (pa.concat_tables(original_parts) if original_parts
                 else pa.table({c: pa.array([], pa.string()) for c in DOJ_COLUMNS}))
     if not criteria.related_charges:  # their history is in the facts; rows are not needed

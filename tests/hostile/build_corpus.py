@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
+import gzip
 import io
 import re
 import shutil
@@ -72,12 +73,12 @@ def joined(items: list[bytes], eol: bytes = EOL) -> bytes:
 
 
 def fields(line: bytes) -> list[bytes]:
-    """A clean RapSheet line has no quoted comma except in OFFENSE_DESCR-like texts; split
-    it with the csv module to be safe."""
+    """The fields of one line, unquoted (PRI_NAME `"DOE1,JANE Q"` holds a comma)."""
     return [f.encode() for f in next(csv.reader([line.decode()]))]
 
 
 def unsplit(values: list[bytes]) -> bytes:
+    """One CSV line of these fields, quoted where needed."""
     out = io.StringIO()
     csv.writer(out, lineterminator="").writerow([v.decode("latin-1") for v in values])
     return out.getvalue().encode("latin-1")
@@ -92,26 +93,32 @@ def column(name: str) -> int:
 
 
 def good() -> bytes:
+    """The clean county: nothing wrong (the base of the criteria and workbook cases)."""
     return joined(lines())
 
 
 def empty() -> bytes:
+    """0 bytes: a download or copy that failed."""
     return b""
 
 
 def header_only() -> bytes:
+    """The header line and nothing else."""
     return HEADER + EOL
 
 
 def semicolons() -> bytes:
+    """Fields separated by semicolons (Excel in a European locale)."""
     return joined([b";".join(fields(line)) for line in lines()])
 
 
 def tabs() -> bytes:
+    """Fields separated by tabs."""
     return joined([b"\t".join(fields(line)) for line in lines()])
 
 
 def wrong_column_name() -> bytes:
+    """The header names PRI_NAME 'PRIMARY_NAME'."""
     out = lines()
     out[0] = out[0].replace(b",PRI_NAME,", b",PRIMARY_NAME,")
     return joined(out)
@@ -200,6 +207,26 @@ def quote_inside_quoted_value() -> bytes:
     return joined(out)
 
 
+def old_mac_line_ends() -> bytes:
+    """Lines ended by a lone carriage return (classic Mac OS)."""
+    return joined(lines(), eol=b"\r")
+
+
+def zip_archive() -> bytes:
+    """The DOJ file as it may arrive: good.csv inside a zip archive."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("sacramento_doj_research_file.csv", ZIP_TIME)
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(entry, good())
+    return out.getvalue()
+
+
+def gzip_file() -> bytes:
+    """The DOJ file compressed with gzip (.csv.gz)."""
+    return gzip.compress(good(), mtime=0)
+
+
 def binary() -> bytes:
     """Not text at all: a few bytes of a compressed file, NUL bytes included."""
     return bytes(range(256)) * 4
@@ -268,6 +295,23 @@ def only_rejected_rows() -> bytes:
     return joined([out[0]] + [unsplit(fields(line)[:50]) for line in out[1:]])
 
 
+def rows_of_only_commas() -> bytes:
+    """Empty rows as spreadsheet programs write them, 94 commas: one between DOE2's rows
+    (line 5), two at the end (lines 10-11)."""
+    out = lines()
+    empty = b"," * (len(DOJ_COLUMNS) - 1)
+    return joined(out[:4] + [empty] + out[4:] + [empty, empty])
+
+
+def missing_subject_id() -> bytes:
+    """Line 8 (DOE3's 11358 conviction) has no SUBJECT_ID: whose record is it?"""
+    out = lines()
+    values = fields(out[7])
+    values[column("SUBJECT_ID")] = b""
+    out[7] = unsplit(values)
+    return joined(out)
+
+
 def blank_lines() -> bytes:
     """A blank line after the header (line 2), one of spaces between two people (line 5)
     and two at the end (lines 11-12)."""
@@ -315,6 +359,17 @@ def criteria_not_a_mapping() -> bytes:
     return b"- felony_11359\n- dismiss\n"
 
 
+def criteria_not_utf8() -> bytes:
+    """Written in Notepad as 'ANSI': a scenario name with an accented letter in Windows-1252."""
+    return ("felony_11359: reduce\nscenarios:\n  Réduire 11359 (dismiss):\n"
+            "    felony_11359: dismiss\n").encode("cp1252")
+
+
+def criteria_bad_override() -> bytes:
+    """An exception list entry with three parts instead of a section and an action."""
+    return b"subsection_overrides:\n  - [11357(A), dismiss, now]\n"
+
+
 def criteria_under_21() -> bytes:
     return b"relief_under_21: yes\n"
 
@@ -323,6 +378,12 @@ def bear_unknown_key() -> bytes:
     return (b'{\n  "baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", '
             b'"11360"]},\n  "additionalRelief": {"subjectUnder21AtConviction": true, '
             b'"subjectOlderThan": 50}\n}\n')
+
+
+def bear_wrong_shape() -> bytes:
+    """additionalRelief written as a list instead of an object (a hand-edited file)."""
+    return (b'{\n  "baselineEligibility": {"dismiss": ["11357"], "reduce": ["11359"]},\n'
+            b'  "additionalRelief": ["subjectUnder21AtConviction"]\n}\n')
 
 
 # ---------------------------------------------------------------------------------------
@@ -455,6 +516,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "embedded_newline.csv": embedded_newline,
     "stray_quotes.csv": stray_quotes,
     "quote_inside_quoted_value.csv": quote_inside_quoted_value,
+    "old_mac_line_ends.csv": old_mac_line_ends,
+    "doj_file.zip": zip_archive,
+    "doj_file.csv.gz": gzip_file,
     "binary.dat": binary,
     "excel_resaved.csv": excel_resaved,
     "bad_dates.csv": bad_dates,
@@ -464,6 +528,8 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "person_not_contiguous.csv": person_not_contiguous,
     "only_rejected_rows.csv": only_rejected_rows,
     "blank_lines.csv": blank_lines,
+    "rows_of_only_commas.csv": rows_of_only_commas,
+    "missing_subject_id.csv": missing_subject_id,
     "joined_files.csv": joined_files,
     "trailing_commas.csv": trailing_commas,
     "utf16.txt": utf16,
@@ -471,8 +537,11 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "criteria_out_of_range.yaml": criteria_out_of_range,
     "criteria_yaml_syntax.yaml": criteria_yaml_syntax,
     "criteria_not_a_mapping.yaml": criteria_not_a_mapping,
+    "criteria_not_utf8.yaml": criteria_not_utf8,
+    "criteria_bad_override.yaml": criteria_bad_override,
     "criteria_under_21.yaml": criteria_under_21,
     "bear_unknown_key.json": bear_unknown_key,
+    "bear_wrong_shape.json": bear_wrong_shape,
     "results_renamed.xlsx": workbook_results_renamed,
     "criteria_renamed.xlsx": workbook_criteria_renamed,
     "criteria_text.xlsx": workbook_criteria_text,
