@@ -37,7 +37,7 @@ from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS  # noqa: E
 from cmr_xl.engine.synthetic import generate_doj_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
-PEOPLE_PER_ROW = 0.56  # synthetic counties have ~1.85 county convictions per person
+PEOPLE_PER_ROW = 0.67  # synthetic counties have ~1.5 county Prop 64 convictions per person
 
 
 def server_functions():
