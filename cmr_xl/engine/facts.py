@@ -24,7 +24,6 @@ from cmr_xl.engine.law import load_law, prop64_effective_date
 from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
 
 ROW_INDEX = "_row_index"
-PLACEHOLDERS = pa.array(["", "-", "NULL"])
 DAYS_PER_UNIT = {"D": 1.0, "M": 30.4375, "Y": 365.25}
 PROP64_TYPE = "Prop 64"
 RELATED_TYPE = "Related charge"
@@ -44,23 +43,10 @@ def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
 
 
-def _normalise(table: pa.Table) -> pa.Table:
-    """Trim padding; a field that is only spaces, `-` or NULL is empty (DOJ placeholders).
-    Applied to the few rows and columns the facts use, so it costs little."""
-    columns = []
-    for name in table.column_names:
-        column = table[name]
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            trimmed = pc.utf8_trim_whitespace(column)
-            empty = pc.is_in(trimmed, PLACEHOLDERS)
-            column = pc.if_else(empty, pa.scalar(None, column.type), trimmed)
-        columns.append(column)
-    return pa.table(columns, names=table.column_names)
-
-
 def _split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Conviction rows (with what the facts need) and person events (registration,
-    deceased) as pandas; every other row is history the facts do not read."""
+    deceased) as pandas; every other row is history the facts do not read. The reader
+    has already trimmed these columns and made DOJ placeholders null."""
     convicted = pc.match_substring_regex(
         pc.fill_null(table["DISP_DESCR"], ""), r"^\s*CONVICTED", ignore_case=True)
     event = pc.match_substring_regex(
@@ -68,10 +54,10 @@ def _split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
         ignore_case=True)
     columns = list(DOJ_FACT_COLUMNS) + [SOURCE_FILE, SOURCE_LINE]
     indexed = table.select(columns).append_column(ROW_INDEX, pa.array(np.arange(len(table))))
-    conviction_rows = _merge_counts(_normalise(indexed.filter(convicted)))
+    conviction_rows = _merge_counts(indexed.filter(convicted))
     event_columns = ["SUBJECT_ID", "STP_TYPE_DESCR", "STP_EVENT_DATE", "OFFENSE_DESCR",
                      "COMMENT_TEXT"]
-    events = _normalise(table.select(event_columns).filter(event)).to_pandas()
+    events = table.select(event_columns).filter(event).to_pandas()
     return conviction_rows, events
 
 
