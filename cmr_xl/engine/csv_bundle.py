@@ -23,21 +23,13 @@ from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 RESULTS_CSV = "prop64_results.csv"
 SUMMARY_JSON = "summary.json"
 REJECTS_CSV = "rejected_rows.csv"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: A formula start, also after leading spaces or line breaks: LibreOffice's CSV import with
 #: "Trim spaces" on turns " =1+1" into a live formula.
 FORMULA_LIKE = r"^(?:[\t\r]|\s*[=+\-@])"
 
 
-def neutralise(text: pd.Series) -> pd.Series:
-    """Prefix an apostrophe to text a spreadsheet would read as a formula."""
-    values = text.astype("string")
-    risky = values.str.contains(FORMULA_LIKE, regex=True, na=False)
-    return values.where(~risky, "'" + values)
-
-
 def _neutralise_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
-    """`neutralise` in Arrow, for the big results table."""
+    """Prefix an apostrophe to text a spreadsheet would read as a formula."""
     risky = pc.fill_null(pc.match_substring_regex(column, FORMULA_LIKE), False)
     return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
 
@@ -63,8 +55,17 @@ def results_table(result: RunResult) -> pa.Table:
             array = pa.array(values.astype("string"), type=pa.string(), from_pandas=True)
         arrays.append(array)
         names.append(column.label)
-    arrays = [_neutralise_arrow(a) if pa.types.is_string(a.type) else a for a in arrays]
-    return pa.table(arrays, names=names)
+    return _neutralised(pa.table(arrays, names=names))
+
+
+def _neutralised(table: pa.Table) -> pa.Table:
+    """Every text column of `table` made safe to open in a spreadsheet."""
+    columns = [_neutralise_arrow(c) if pa.types.is_string(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)
+
+
+def _write_csv(table: pa.Table, target: Any) -> None:
+    pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
 
 
 def results_frame(result: RunResult) -> pd.DataFrame:
@@ -74,7 +75,7 @@ def results_frame(result: RunResult) -> pd.DataFrame:
 
 def write_results_csv(result: RunResult, target: Any) -> None:
     """prop64_results.csv to a path or binary file object (Arrow's CSV writer: fast)."""
-    pacsv.write_csv(results_table(result), target, pacsv.WriteOptions(quoting_style="needed"))
+    _write_csv(results_table(result), target)
 
 
 def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path]:
@@ -92,11 +93,14 @@ def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path
     written["summary"] = target
     rejects = result.accounting.rejects
     target = directory / REJECTS_CSV
-    with atomic_path(target) as temporary:
-        frame = pd.DataFrame([vars(r) for r in rejects],
-                             columns=["file", "line", "reason", "text"])
-        frame["text"] = neutralise(frame["text"])
-        frame.to_csv(temporary, index=False, lineterminator="\n")
+    table = pa.table({
+        "file": pa.array([r.file for r in rejects], pa.string()),
+        "line": pa.array([r.line for r in rejects], pa.int64()),
+        "reason": pa.array([r.reason for r in rejects], pa.string()),
+        "text": pa.array([r.text for r in rejects], pa.string()),
+    })
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        _write_csv(_neutralised(table), handle)
     written["rejects"] = target
     return written
 
