@@ -398,9 +398,10 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFra
     trace = result["trace"].to_numpy(dtype=object).copy()
     trace[related] = "related charge > " + reason[related]
     result["trace"] = trace
+    words = load_law("decision_order")["relief"]
     relief = result["relief"].to_numpy(dtype=object).copy()
     relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
-                               "Dismiss and seal", "No change")
+                               words[DISMISSAL], words["related_not_dismissed"])
     result["relief"] = relief
 
 
