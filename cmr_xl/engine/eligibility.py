@@ -310,7 +310,7 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     result["relief"] = _relief_words(determination, ctx.felony, still_serving)
     result["trace"] = _trace(checked, decided_at, unknown_bits, missing_fact)
     _related_charges(facts, criteria, result)
-    _after_relief(facts, criteria, result)
+    _after_relief(facts, criteria, result, ctx.felony)
     return result
 
 
@@ -430,13 +430,13 @@ def _any_in_group(groups: pd.Series, flags: np.ndarray) -> np.ndarray:
     return hits[codes]
 
 
-def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
+def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame,
+                  felony: np.ndarray) -> None:
     """Person-level: what is left of each record once the relief here is granted. The
     facts count every conviction that is not a Prop 64 one here ("other"), related charges
     included; related-charge rows present in the table take their own outcome instead."""
     granted = result["determination"].isin([DISMISSAL, REDUCTION]).to_numpy()
     dismissed = (result["determination"] == DISMISSAL).to_numpy()
-    felony = (facts["level"] == "Felony").fillna(False).to_numpy(dtype=bool)
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
     related = ~prop64
     cutoff = years_before(criteria.as_of, RECENT_YEARS)
