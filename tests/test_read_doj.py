@@ -7,10 +7,14 @@ so a test can check that SOURCE_LINE is right for every row with `lines_match`.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import hashlib
 import io
+import lzma
 import random
+import zipfile
 from pathlib import Path
 
 import pyarrow as pa
@@ -593,6 +597,257 @@ def test_random_defects_never_lose_a_line(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------
+# Lines that read as CSV but cannot be used as rows as they are
+
+
+def test_a_row_longer_than_the_parse_chunk_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_doj, "_PARSE_CHUNK", 4096)  # a row of ~6 KB straddles chunks
+    doj = DojText()
+    doj.row()
+    long = doj.row(COMMENT_TEXT="X" * 6000)
+    doj.rows(20)
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 22 and lines_match(table) and balanced(accounting)
+    assert table["COMMENT_TEXT"][1].as_py() == "X" * 6000 and long == 3
+    assert accounting.rejects == [] and accounting.notes == []
+
+
+@pytest.mark.parametrize("careful", [False, True])  # a quoted line break: parsed in pieces
+def test_a_value_too_long_for_doj_data_costs_only_its_own_line(tmp_path, monkeypatch, careful):
+    monkeypatch.setattr(read_doj, "_PARSE_CHUNK", 4096)
+    monkeypatch.setattr(read_doj, "_PIECE_BYTES", 4096)
+    monkeypatch.setattr(read_doj, "_VALUE_LIMIT", 5000)
+    doj = DojText()
+    doj.row(COMMENT_TEXT="TWO\nLINES" if careful else "")
+    bad = doj.row(COMMENT_TEXT="X" * 9000)
+    doj.rows(20)
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 21 and lines_match(table) and balanced(accounting)
+    assert [(r.line, r.reason) for r in accounting.rejects] == [
+        (bad, "has a value of 9,000 characters (COMMENT_TEXT); no DOJ value is that long")]
+    assert len(accounting.rejects[0].text) == 300
+
+
+def test_a_value_too_long_in_a_row_read_in_python_is_rejected_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_doj, "_VALUE_LIMIT", 5000)
+    doj = DojText()
+    doj.row()
+    bad = doj.raw(csv_line(fields(3, COMMENT_TEXT="X" * 9000)) + ",")  # 96 fields: Python
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 2 and lines_match(table) and balanced(accounting)
+    assert [(r.line, r.reason) for r in accounting.rejects] == [
+        (bad, "has a value of 9,000 characters (COMMENT_TEXT); no DOJ value is that long")]
+
+
+def test_a_line_written_twice_is_read_once_and_the_repeat_rejected(tmp_path):
+    doj = DojText(header=True)
+    doj.row()
+    twice = csv_line(fields(0, SENT_ORDER="001", SENT_LENGTH="1", SENT_TIME_CODE="Y"))
+    first = doj.raw(twice)
+    again = doj.raw(twice)
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table[SOURCE_LINE].to_pylist() == [2, first, 5] and balanced(accounting)
+    assert [(r.line, r.reason) for r in accounting.rejects] == \
+        [(again, f"repeats line {first} exactly")]
+    assert accounting.notes == [f"{tmp_path / 'doj.csv'}: 1 line(s) rejected (see rejects), "
+                                f"e.g. line {again} repeats line {first} exactly"]
+
+
+def test_sentence_parts_of_one_count_are_not_repeats(tmp_path):
+    # DOJ writes one row per sentence part: same person, cycle, step and count, other
+    # SENT_ORDER and length; and rows may share everything but one character
+    doj = DojText(header=False)
+    parts = [dict(SENT_ORDER="001", SENT_LENGTH="2", SENT_TIME_CODE="Y"),
+             dict(SENT_ORDER="002", SENT_LENGTH="6", SENT_TIME_CODE="M"),
+             dict(SENT_ORDER="002", SENT_LENGTH="6", SENT_TIME_CODE="D")]
+    for part in parts:
+        doj.raw(csv_line(fields(0, **part)))
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 3 and accounting.rejects == [] and accounting.notes == []
+
+
+@pytest.mark.parametrize("small_table", [0, 2000])  # hash group-by, or grouped in Python
+def test_a_repeat_away_from_its_original_and_across_blocks_is_found(tmp_path, monkeypatch,
+                                                                   small_table):
+    # the same person's rows written twice over (A B C A B C), in blocks of ~1 row each
+    monkeypatch.setattr(read_doj, "_SMALL_TABLE", small_table)
+    doj = DojText(header=False)
+    rows = [csv_line(fields(0, CNT_ORDER=f"00100200{k}000")) for k in range(1, 4)]
+    for text in rows + rows:
+        doj.raw(text)
+    doj.row("S2")
+    path = doj.write(tmp_path / "doj.csv")
+    for batch_bytes in (64, 700, 64 << 20):
+        table, accounting = read(path, batch_bytes=batch_bytes)
+        assert table[SOURCE_LINE].to_pylist() == [1, 2, 3, 7], batch_bytes
+        assert [(r.line, r.reason) for r in accounting.rejects] == [
+            (4, "repeats line 1 exactly"), (5, "repeats line 2 exactly"),
+            (6, "repeats line 3 exactly")], batch_bytes
+        assert balanced(accounting)
+
+
+def test_a_repeat_is_found_when_record_ids_only_increase_elsewhere(tmp_path):
+    doj = DojText()
+    doj.rows(5)
+    again = doj.raw(doj.lines[3])  # line 4 again: RECORD_ID 4 comes back
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 6 and balanced(accounting)
+    assert [(r.line, r.reason) for r in accounting.rejects] == [(again, "repeats line 4 exactly")]
+
+
+@pytest.mark.parametrize("small_table", [0, 2000])
+def test_random_repeats_within_persons_are_found_whatever_the_block_size(tmp_path, monkeypatch,
+                                                                         small_table):
+    monkeypatch.setattr(read_doj, "_SMALL_TABLE", small_table)
+    rng = random.Random(11)
+    for trial in range(3):
+        lines: list[str] = []
+        for person in range(rng.randint(3, 8)):
+            own = [csv_line(fields(0, f"P{person}", CNT_ORDER=f"{k:012d}",
+                                   COMMENT_TEXT="A\nB" if rng.random() < 0.1 else ""))
+                   for k in range(rng.randint(1, 5))]
+            for _ in range(rng.randint(0, 3)):  # some of the person's lines again, anywhere
+                own.insert(rng.randint(0, len(own)), rng.choice(own))
+            lines += own
+        text = "\n".join(lines) + "\n"
+        path = tmp_path / f"doj{trial}.csv"
+        path.write_text(text)
+        first: dict[str, int] = {}
+        expected, number = [], 1
+        for line in lines:
+            if line in first:
+                expected.append((number, f"repeats line {first[line]} exactly"))
+            first.setdefault(line, number)
+            number += line.count("\n") + 1
+        for batch_bytes in (64, 1500, 64 << 20):
+            table, accounting = read(path, batch_bytes=batch_bytes)
+            assert [(r.line, r.reason) for r in accounting.rejects] == expected, batch_bytes
+            assert table.num_rows == len(first) and balanced(accounting), batch_bytes
+
+
+def test_lines_equal_in_values_but_not_in_bytes_are_not_repeats(tmp_path):
+    doj = DojText(header=False)
+    text = csv_line(fields(0))
+    doj.raw(text)
+    doj.raw(text.replace(",S1,", ',"S1",'))  # the same values, quoted differently
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 2 and accounting.rejects == []
+
+
+def test_a_quote_inside_a_quoted_value_is_kept_as_written_with_a_note(tmp_path):
+    doj = DojText()
+    doj.row()
+    line = doj.raw(with_raw(3, '"DOE,JANE "JJ" Q"', column="PRI_NAME"))
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 3 and lines_match(table) and balanced(accounting)
+    assert table["PRI_NAME"][1].as_py() == 'DOE,JANE "JJ" Q'
+    assert accounting.notes == [
+        f'{tmp_path / "doj.csv"}: 1 row(s) have a quote (") inside a quoted value that is '
+        f"not doubled; kept as written, at line(s) {line}"]
+
+
+def test_a_quote_inside_a_quoted_value_with_a_comma_after_it_is_kept_as_written(tmp_path):
+    # pyarrow splits this value in two (96 fields); read as written it is one value
+    doj = DojText()
+    doj.row()
+    doj.raw(with_raw(3, '"DOE,JANE "J,J" Q"', column="PRI_NAME"))
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 2 and lines_match(table) and accounting.rejects == []
+    assert table["PRI_NAME"][1].as_py() == 'DOE,JANE "J,J" Q'
+    assert len(accounting.notes) == 1 and "kept as written, at line(s) 3" in accounting.notes[0]
+
+
+def test_a_quote_that_cannot_be_read_as_written_rejects_its_line(tmp_path):
+    doj = DojText()
+    doj.row()
+    # pyarrow reads 95 fields (OFN `CS 0001""`), but as written the quote never closes
+    bad = doj.raw(with_raw(3, '"CS "0001""', column="OFN"))
+    # pyarrow reads 96 fields; as written, 96 too (the quote before the comma closes)
+    also = doj.raw(with_raw(4, '"CS "0001", 2"', column="OFN"))
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 2 and lines_match(table) and balanced(accounting)
+    reason = ('has a quote (") inside a quoted value that is not doubled, and its fields '
+              "cannot be told apart")
+    assert [(r.line, r.reason) for r in accounting.rejects] == [(bad, reason), (also, reason)]
+
+
+def test_doubled_quotes_and_stray_quotes_in_unquoted_values_need_no_note(tmp_path):
+    doj = DojText()
+    doj.row(PRI_NAME='DOE,JANE "JJ" Q')  # written by csv as "DOE,JANE ""JJ"" Q"
+    doj.raw(with_raw(3, '1" PIPE', column="COMMENT_TEXT"))
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table["PRI_NAME"][0].as_py() == 'DOE,JANE "JJ" Q'
+    assert table["COMMENT_TEXT"][1].as_py() == '1" PIPE'
+    assert accounting.notes == [] and accounting.rejects == []
+
+
+def test_split_as_written_reads_well_formed_records_like_split():
+    for text in ['a,"b""c",d', 'a,b"c,d', '"",,"a,b"', 'a,"b\nc",d', '"""x""",y', "a,,"]:
+        assert read_doj._split_as_written(text) == _split(text)[0], text
+    assert read_doj._split_as_written('a,"b "c" d",e') == ["a", 'b "c" d', "e"]
+    assert read_doj._split_as_written('a,"open') is None
+
+
+def test_lines_of_only_commas_are_blank_lines(tmp_path):
+    doj = DojText()
+    doj.row("A")
+    doj.raw("," * 94)  # 95 empty fields, as a spreadsheet writes an empty row
+    doj.row("A")
+    doj.raw("," * 120)
+    doj.raw(" , ,")
+    doj.row("B")
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 3 and lines_match(table) and balanced(accounting)
+    assert accounting.blank_lines == 3 and accounting.rows_rejected == 0
+    assert accounting.notes == []  # person A is not split by the empty row
+
+
+def test_lines_of_only_commas_in_a_trailing_comma_file_are_blank_lines(tmp_path):
+    doj = DojText()
+    doj.lines[0] += ","
+    for k in range(4):
+        doj.raw(csv_line(fields(doj.next_line)) + ",")
+        if k == 1:
+            doj.raw("," * 95)
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 4 and lines_match(table) and balanced(accounting)
+    assert accounting.blank_lines == 1 and accounting.rows_repaired == 4
+
+
+def test_a_row_without_subject_id_is_rejected_it_cannot_be_linked_to_a_person(tmp_path):
+    doj = DojText()
+    doj.row()
+    empty = doj.row(subject="")
+    placeholder = doj.row(subject="NULL")
+    doj.row()
+    table, accounting = read(doj.write(tmp_path / "doj.csv"))
+    assert table.num_rows == 2 and lines_match(table) and balanced(accounting)
+    reason = ("has an empty SUBJECT_ID: the row cannot be linked to a person's history; "
+              "check it by hand")
+    assert [(r.line, r.reason) for r in accounting.rejects] == \
+        [(empty, reason), (placeholder, reason)]
+
+
+def test_blank_lines_and_header_longer_than_the_first_block_are_counted_once(tmp_path):
+    doj = DojText(header=False)
+    for _ in range(30):
+        doj.raw("")
+    doj.raw(HEADER)
+    doj.rows(3)
+    path = doj.write(tmp_path / "doj.csv")
+    for batch_bytes in (1, 64, 5000, 64 << 20):
+        table, accounting = read(path, batch_bytes=batch_bytes)
+        report = accounting.files[0]
+        assert (report.header_lines, report.blank_lines, report.rows) == (1, 30, 3), batch_bytes
+        assert lines_match(table) and balanced(accounting) and accounting.notes == []
+
+
+# ---------------------------------------------------------------------------------------
 # Not a DOJ file
 
 
@@ -641,6 +896,38 @@ def test_excel_workbook_is_refused(tmp_path):
     (tmp_path / "doj.xlsx").write_bytes(b"PK\x03\x04" + b"\x14" * 100)
     with pytest.raises(DojFileError, match="Excel workbook"):
         read(tmp_path / "doj.xlsx")
+
+
+def test_excel_workbook_under_another_name_is_refused_as_a_workbook(tmp_path):
+    with zipfile.ZipFile(tmp_path / "doj.csv", "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DojFileError, match="is an Excel workbook, not a CSV text file"):
+        read(tmp_path / "doj.csv")
+
+
+def test_zip_archive_is_refused_naming_what_it_holds(tmp_path):
+    with zipfile.ZipFile(tmp_path / "doj.zip", "w") as archive:
+        archive.writestr("county/", "")
+        archive.writestr("county/doj_research_file.csv", DojText().rows(2).text())
+    with pytest.raises(DojFileError) as error:
+        read(tmp_path / "doj.zip")
+    assert str(error.value) == (
+        f"{tmp_path / 'doj.zip'}: is a zip archive (it holds county/doj_research_file.csv), "
+        "not a CSV text file. Extract the research file (.csv) from it and give that file")
+
+
+@pytest.mark.parametrize("kind, data", [
+    ("a compressed file (gzip)", lambda text: gzip.compress(text)),
+    ("a compressed file (bzip2)", lambda text: bz2.compress(text)),
+    ("a compressed file (xz)", lambda text: lzma.compress(text)),
+])
+def test_compressed_file_is_refused_saying_to_decompress_it(tmp_path, kind, data):
+    (tmp_path / "doj.csv.gz").write_bytes(data(DojText().rows(2).text().encode()))
+    with pytest.raises(DojFileError) as error:
+        read(tmp_path / "doj.csv.gz")
+    assert str(error.value) == (f"{tmp_path / 'doj.csv.gz'}: is {kind}, not a CSV text file. "
+                                "Decompress it and give the .csv file inside")
 
 
 def test_semicolon_file_is_refused_naming_the_delimiter(tmp_path):

@@ -26,6 +26,16 @@ own, and a "good" row whose quoted value holds lines that are complete rows them
 split too, so a stray quote costs its own line only. A record with an open quote at the end
 of a block is read again at the start of the next one (a value cut by the block end).
 
+Rows that read as CSV but cannot be used as they are (`_screen`; cheap vectorised tests,
+then Python on the few rows they point at): a value over 1 MB (garbage in a damaged file:
+the line is rejected; a record longer than pyarrow's parse chunk is parsed with bigger
+chunks first), a row of empty fields (the empty row a spreadsheet writes: a blank line), an
+empty SUBJECT_ID (rejected: the row cannot be linked to a person's history), and a line that
+repeats an earlier line byte for byte (rejected, so that it is not read as one more sentence
+part of its count; DOJ's sentence parts differ). A value that ends with a quote may be a
+quote inside a quoted value that is not doubled, which pyarrow moves: that row is read
+again with the value as written between the outer quotes (with a note), or rejected.
+
 Values are kept raw, except that a field that is only spaces, `-` with spaces, or `NULL` is
 null in every column (exact `""`, `"-"`, `"NULL"` at parse time, for free), and padding
 spaces are trimmed in `NORMALIZED_COLUMNS` (the columns the engine interprets). Trimming all
@@ -40,6 +50,7 @@ import csv
 import hashlib
 import io
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -82,12 +93,36 @@ _SEPARATORS = tuple(i for i, c in enumerate(DOJ_COLUMNS)
 _SNIFF_BYTES = 256 << 10
 _PARSE_CHUNK = 4 << 20  # pyarrow's unit of parallel work; fewer chunks cost less downstream
 _PIECE_BYTES = _PARSE_CHUNK  # the careful path's unit of parallel work
+_MAX_CHUNK = (1 << 31) - 1  # pyarrow's largest parse chunk (a record must fit in one)
 _SNIFF_RECORDS = 200
 _SAMPLE_ROWS = 20_000  # rows of the first block checked for Excel and separator markers
 _EXAMPLES = 5  # line numbers quoted in a note
 _TEXT_LIMIT = 300
 _PUSHBACK_LINES = 50  # longest record with an open quote carried into the next block
+#: A value longer than this is garbage (a damaged file): its line is rejected. DOJ values
+#: are short (a COMMENT_TEXT is a few hundred characters).
+_VALUE_LIMIT = 1 << 20
+#: Columns that tell rows apart; only rows equal in all of them can be the same line twice.
+_DUPLICATE_KEYS = ("RECORD_ID", "SUBJECT_ID", "CYC_ORDER", "STP_ORDER", "CNT_ORDER",
+                   "SENT_ORDER")
+_SMALL_TABLE = 2_000  # rows grouped in Python rather than by a hash group-by
+_CARRY_ROWS = 10_000  # rows of the last person kept to find a line repeated in the next block
 _UTF8_BOM = b"\xef\xbb\xbf"
+#: Signatures of compressed files and archives (zip is handled on its own: an Excel
+#: workbook is a zip archive too; bzip2 in `_compressed`).
+_COMPRESSED = (
+    (b"\x1f\x8b", "a compressed file (gzip)"),
+    (b"\xfd7zXZ\x00", "a compressed file (xz)"),
+    (b"\x28\xb5\x2f\xfd", "a compressed file (zstd)"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+)
+_DECOMPRESS = "Decompress it and give the .csv file inside"
+_EXTRACT = "Extract the research file (.csv) from it and give that file"
+_NO_SUBJECT = ("has an empty SUBJECT_ID: the row cannot be linked to a person's history; "
+               "check it by hand")
+_INNER_QUOTE = ('has a quote (") inside a quoted value that is not doubled, and its fields '
+                "cannot be told apart")
 _DELIMITERS = {";": "semicolons (;)", "\t": "tabs", "|": "vertical bars (|)"}
 _AS_SENT = ("Use the research file exactly as DOJ sent it (comma-separated text, 95 columns "
             "from RECORD_ID to END_OF_REC), not a copy opened and saved in another program")
@@ -291,7 +326,7 @@ def _normalized(column: pa.ChunkedArray, *, nulls_done: bool) -> pa.ChunkedArray
     return pa.chunked_array(chunks, type=pa.string())
 
 
-def _null_placeholder(value: str) -> str | None:
+def _null_placeholder(value: str | None) -> str | None:
     """What the parser's null_values do, for rows read in Python."""
     return None if value in ("", "-", "NULL") else value
 
@@ -343,6 +378,69 @@ def _split(text: str) -> tuple[list[str], bool] | None:
         i += 1
     fields.append("".join(value))
     return fields, quoted
+
+
+def _blank(text: str) -> bool:
+    """A line that holds nothing: empty, spaces, or only commas (the empty row a
+    spreadsheet program writes)."""
+    return not text.strip(" \t\r\n,")
+
+
+def _split_as_written(text: str) -> list[str] | None:
+    """Fields of one CSV record where a quote inside a quoted value that is not doubled is
+    kept as written: in a quoted value only `""` (a quote) and a quote before a comma or
+    the end of the record (the closing one) are special. None if a quote never closes or
+    the text is more than one record. Same as `_split` for any well-formed record."""
+    fields: list[str] = []
+    value: list[str] = []
+    quoted, start = False, True
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                after = text[i + 1] if i + 1 < n else ","
+                if after == '"':
+                    value.append('"')
+                    i += 2
+                    continue
+                if after == ",":
+                    quoted = False
+                else:
+                    value.append('"')  # a quote inside the value, not doubled: kept
+            else:
+                value.append(ch)
+        elif ch == ",":
+            fields.append("".join(value))
+            value, start = [], True
+            i += 1
+            continue
+        elif ch == '"' and start:
+            quoted = True
+        elif ch in "\r\n":
+            return None
+        else:
+            value.append(ch)
+        start = False
+        i += 1
+    if quoted:
+        return None
+    fields.append("".join(value))
+    return fields
+
+
+def _compressed(sample: bytes) -> str:
+    """What compressed file or archive (other than zip) the bytes start, or ""."""
+    for signature, kind in _COMPRESSED:
+        if sample.startswith(signature):
+            return kind
+    if sample.startswith(b"BZh") and sample[4:10] == b"1AY&SY":
+        return "a compressed file (bzip2)"
+    return ""
+
+
+def _too_long_reason(length: int, column: str) -> str:
+    return f"has a value of {length:,} characters ({column}); no DOJ value is that long"
 
 
 def _few(items: Sequence[Any], limit: int = _EXAMPLES) -> str:
@@ -535,6 +633,28 @@ class _Block:
         raw = bytes(self.data[int(begins[index]):int(ends[index + span - 1])])
         return raw.decode("utf-8", errors="replace").replace("\r\n", "\n").rstrip("\r")
 
+    def tail_lines(self, index: int) -> list[bytes]:
+        """Lines index..n_lines-1 as raw bytes (line end excluded, as `bounds` gives them),
+        read back from the block's end without finding every line of the block."""
+        need = self.n_lines - index
+        if need <= 0:
+            return []
+        if self._bounds is not None:
+            begins, ends = self._bounds
+            return [bytes(self.data[int(b):int(e)])
+                    for b, e in zip(begins[index:], ends[index:], strict=True)]
+        size = 1 << 16
+        while True:
+            start = max(0, len(self.data) - size)
+            chunk = bytes(self.data[start:])
+            parts = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                parts.pop()
+            complete = parts if start == 0 else parts[1:]
+            if len(complete) >= need:
+                return complete[len(complete) - need:]
+            size *= 4
+
     def tail(self, index: int) -> bytes:
         """The raw bytes from line `index` to the end of the block."""
         begins, _ = self.bounds()
@@ -564,6 +684,17 @@ class _Judged:
     headers: int = 0  # the header line again in the middle of the file
 
 
+@dataclass
+class _Carry:
+    """The last person's rows of the previous block: the columns that tell rows apart, the
+    raw bytes and line of each (a line repeated across a block end is found)."""
+
+    person: str | None
+    keys: pa.Table
+    raw: list[bytes]
+    lines: np.ndarray
+
+
 class _FileReader:
     """Reads one file into tables of OUTPUT_SCHEMA (one per block), keeping its report."""
 
@@ -584,6 +715,8 @@ class _FileReader:
         self.repaired_lines: list[int] = []
         self.multiline_lines: list[int] = []
         self.header_repeats: list[int] = []
+        self.quoted_lines: list[int] = []  # rows read with a stray quote kept as written
+        self.carry: _Carry | None = None  # the last rows read, to find a line written twice
         self.encoding_line = 0
         self.lone_cr_line = 0
         self.continuation = 0  # physical lines inside multi-line records
@@ -615,10 +748,17 @@ class _FileReader:
             try:
                 line = 1
                 first = True
+                to_skip = self.skip_lines
                 while (data := source.next_block()) is not None:
                     if first:
-                        data, line = self._skip_start(data)
+                        data = data[self.bom:]
                         first = False
+                    if to_skip:  # leading blank lines and the header, maybe over blocks
+                        data, skipped = self._skip_start(data, to_skip)
+                        to_skip -= skipped
+                        line += skipped
+                        if not len(data):
+                            continue
                     if self.eol == b"\r":
                         data = bytes(data).replace(b"\r", b"\n")
                     block = _Block(data, line)
@@ -642,9 +782,15 @@ class _FileReader:
         if not sample or (whole and not sample.strip()) or sample == _UTF8_BOM:
             raise DojFileError(where=given, what="the file is empty",
                                fix="Check that this is the complete file DOJ sent")
-        if sample.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        if sample.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+            self._zip(sample)
+        if sample.startswith(b"\xd0\xcf\x11\xe0"):
             raise DojFileError(where=given, what="is an Excel workbook, not a CSV text file",
                                fix=_AS_SENT)
+        kind = _compressed(sample)
+        if kind:
+            raise DojFileError(where=given, what=f"is {kind}, not a CSV text file",
+                               fix=_EXTRACT if kind.endswith("archive") else _DECOMPRESS)
         if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise DojFileError(where=given, what="is UTF-16 text (Excel 'Unicode Text')",
                                fix=_AS_SENT)
@@ -666,8 +812,8 @@ class _FileReader:
         lines = text.split("\n")
         if not whole:
             lines = lines[:-1]  # the sample may end inside a line
-        number, first = next(((i + 1, s.rstrip("\r")) for i, s in enumerate(lines) if s.strip()),
-                             (0, ""))
+        number, first = next(((i + 1, s.rstrip("\r")) for i, s in enumerate(lines)
+                              if not _blank(s)), (0, ""))
         if not number:
             if whole:
                 raise DojFileError(where=given, what="has only blank lines, no data",
@@ -691,6 +837,26 @@ class _FileReader:
                 where=where, what="the first line is a header that does not match the DOJ "
                 f"research file: {_header_mismatch(names)}", fix=_AS_SENT)
         self._sniff_rows(lines, number if self.report.has_header else number - 1)
+
+    def _zip(self, sample: bytes) -> None:
+        """Refuse a zip archive: an Excel workbook (it holds [Content_Types].xml) or the
+        archive the DOJ file came in, naming what it holds."""
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                names = [n for n in archive.namelist() if not n.endswith("/")]
+        except (zipfile.BadZipFile, OSError, ValueError):
+            names = None  # damaged: judge by the first entries and the name
+        if names is None:
+            workbook = (b"[Content_Types].xml" in sample
+                        or self.path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".xls"))
+        else:
+            workbook = "[Content_Types].xml" in names
+        if workbook:
+            raise DojFileError(where=self.given, what="is an Excel workbook, not a CSV text "
+                               "file", fix=_AS_SENT)
+        holds = f" (it holds {_few(names, 3)})" if names else ""
+        raise DojFileError(where=self.given, what=f"is a zip archive{holds}, not a CSV text "
+                           "file", fix=_EXTRACT)
 
     def _sniff_rows(self, lines: list[str], skip: int) -> None:
         """Field counts of the first rows, line by line (a stray quote must not hide the
@@ -729,18 +895,21 @@ class _FileReader:
             self.mode96 = True
             self.names = [*DOJ_COLUMNS, _EXTRA]
 
-    def _skip_start(self, data: memoryview | bytes) -> tuple[memoryview | bytes, int]:
-        """Drop the BOM, leading blank lines and the header line from the first block."""
-        data = data[self.bom:]
-        offset = 0
-        for _ in range(self.skip_lines):
+    def _skip_start(self, data: memoryview | bytes,
+                    count: int) -> tuple[memoryview | bytes, int]:
+        """Drop up to `count` lines of the leading blank lines and header line from the
+        start of a block (they may not all be in the first block); count them once all
+        are skipped."""
+        offset = skipped = 0
+        while skipped < count and offset < len(data):
             found = _find(data, self.eol, offset)
             offset = len(data) if found < 0 else found + 1
-        if self.skip_lines:
+            skipped += 1
+        self.report.physical_lines += skipped
+        if skipped == count:
             self.report.header_lines += 1
             self.report.blank_lines += self.skip_lines - 1
-            self.report.physical_lines += self.skip_lines
-        return data[offset:], self.skip_lines + 1
+        return data[offset:], skipped
 
     def _finish(self) -> None:
         """Refuse a file with no usable row; leave notes for what was repaired or odd."""
@@ -773,6 +942,10 @@ class _FileReader:
             notes.append(f"{given}: {len(self.multiline_lines):,} row(s) have a quoted value "
                          f"that spans several lines (kept), at line(s) "
                          f"{_few(self.multiline_lines)}")
+        if self.quoted_lines:
+            notes.append(f"{given}: {len(self.quoted_lines):,} row(s) have a quote (\") inside "
+                         "a quoted value that is not doubled; kept as written, at line(s) "
+                         f"{_few(sorted(self.quoted_lines))}")
         if self.header_repeats:
             notes.append(f"{given}: the header line appears again at line(s) "
                          f"{_few(self.header_repeats)} (files joined together?); skipped")
@@ -812,6 +985,7 @@ class _FileReader:
         if not self.checked_first and placed.table.num_rows:
             self._learn_markers(placed.table.slice(0, _SAMPLE_ROWS))
         judged = _Judged(blanks=placed.blanks, continuation=placed.continuation)
+        self._inner_quotes(placed, judged, block)
         table, lines = self._extra_field(placed, judged, block)
         for line, span, text in placed.records:
             self._judge(judged, line, span, text)
@@ -861,28 +1035,47 @@ class _FileReader:
     def _read(self, data: memoryview | bytes, first_line: int, *,
               threads: bool) -> tuple[pa.Table, list[tuple[Any, str]]]:
         """One pyarrow parse; a defective row is kept as (its number, its text) instead of
-        stopping the parse (the number is None in a multi-threaded parse)."""
-        bad: list[tuple[Any, str]] = []
+        stopping the parse (the number is None in a multi-threaded parse). A record longer
+        than pyarrow's parse chunk is read with bigger chunks (its value is judged later)."""
+        chunk = _PARSE_CHUNK
+        while True:
+            bad: list[tuple[Any, str]] = []
 
-        def keep(row: Any) -> str:
-            bad.append((row.number, row.text))
-            return "skip"
+            def keep(row: Any, bad: list[tuple[Any, str]] = bad) -> str:
+                bad.append((row.number, row.text))
+                return "skip"
 
-        try:
-            table = pacsv.read_csv(
-                pa.py_buffer(data),
-                read_options=pacsv.ReadOptions(column_names=self.names, use_threads=threads,
-                                               block_size=_PARSE_CHUNK),
-                parse_options=pacsv.ParseOptions(invalid_row_handler=keep),
-                convert_options=self.convert,
-            )
-        except pa.ArrowInvalid as error:
-            message = str(error)
-            if "Empty CSV file" in message:
-                return pa.table({n: pa.array([], pa.string()) for n in self.names}), []
-            raise DojFileError(where=f"{self.given}, line {first_line}",
-                               what=f"cannot be read as CSV ({message})", fix=_AS_SENT) from None
-        return table, bad
+            try:
+                table = pacsv.read_csv(
+                    pa.py_buffer(data),
+                    read_options=pacsv.ReadOptions(column_names=self.names,
+                                                   use_threads=threads, block_size=chunk),
+                    parse_options=pacsv.ParseOptions(invalid_row_handler=keep),
+                    convert_options=self.convert,
+                )
+                return table, bad
+            except pa.ArrowInvalid as error:
+                message = str(error)
+                if "Empty CSV file" in message:
+                    return pa.table({n: pa.array([], pa.string()) for n in self.names}), []
+                if "straddling" in message and chunk <= len(data) and chunk < _MAX_CHUNK:
+                    chunk = min(chunk * 4, len(data) + 1, _MAX_CHUNK)
+                    continue
+                if "straddling" in message:
+                    raise self._too_long(data, first_line) from None
+                raise DojFileError(where=f"{self.given}, line {first_line}",
+                                   what=f"cannot be read as CSV ({message})",
+                                   fix=_AS_SENT) from None
+
+    def _too_long(self, data: memoryview | bytes, first_line: int) -> DojFileError:
+        """A line too long for pyarrow at all (over 2 GB): refused, naming it."""
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.append(np.flatnonzero(arr == 10), len(arr))
+        lengths = np.diff(np.concatenate(([-1], ends))) - 1
+        longest = int(np.argmax(lengths))
+        return DojFileError(where=f"{self.given}, line {first_line + longest}",
+                            what=f"has a line of {int(lengths[longest]):,} bytes; no DOJ row "
+                            "is that long (a damaged file?)", fix=_AS_SENT)
 
     def _reencode(self, block: _Block) -> bool:
         """Read bytes that are not UTF-8 as Windows-1252 and give pyarrow UTF-8."""
@@ -1030,6 +1223,11 @@ class _FileReader:
     def _fit(self, fields: list[str]) -> tuple[list[str] | None, bool, str]:
         """(95 fields, repaired?, "") or (None, False, reason)."""
         n = len(fields)
+        long = next((i for i, f in enumerate(fields) if len(f) > _VALUE_LIMIT), -1)
+        if long >= 0:
+            named = n in (EXPECTED_FIELDS, EXPECTED_FIELDS + 1) and long < EXPECTED_FIELDS
+            name = DOJ_COLUMNS[long] if named else f"field {long + 1}"
+            return None, False, _too_long_reason(len(fields[long]), name)
         if n == EXPECTED_FIELDS:
             return fields, False, ""
         if n != EXPECTED_FIELDS + 1:
@@ -1100,10 +1298,20 @@ class _FileReader:
 
     def _judge_line(self, out: _Judged, line: int, text: str) -> None:
         """Use, repair or reject one physical line."""
-        if not text.strip():
+        if _blank(text):
             out.blanks += 1
             return
         split = _split(text)
+        if split is not None and not split[1] and any(v.endswith('"') for v in split[0]):
+            verdict = self._as_written(text, split[0])  # as in _inner_quotes
+            if verdict is not None:  # pyarrow's reading moves a quote
+                fields, repaired, reason = verdict
+                if fields is not None:
+                    out.rows.append((line, fields, repaired))
+                    self.quoted_lines.append(line)
+                else:
+                    out.rejects.append(RejectedRow(self.given, line, reason, text[:_TEXT_LIMIT]))
+                return
         if split is None:
             reason = "is not one CSV record"
         elif split[1]:
@@ -1112,8 +1320,6 @@ class _FileReader:
             fields, repaired, reason = self._fit(split[0])
             if fields is not None:
                 out.rows.append((line, fields, repaired))
-                if repaired and len(self.repaired_lines) < _EXAMPLES:
-                    self.repaired_lines.append(line)
                 return
         out.rejects.append(RejectedRow(self.given, line, reason, text[:_TEXT_LIMIT]))
 
@@ -1141,33 +1347,91 @@ class _FileReader:
                     judged.rows.append((int(line), fixed, repaired))
             table = table.filter(pa.array(~odd))
             lines = lines[~odd]
-        self.report.repaired += table.num_rows
         return table, lines
+
+    def _inner_quotes(self, placed: _Placed, judged: _Judged, block: _Block) -> None:
+        """Rows pyarrow read with a value that ends with a quote ("). A quote inside a
+        quoted value that is not doubled makes pyarrow close the value there and keep the
+        rest, the closing quote included (`"DOE,JANE "JJ" Q"` is read `DOE,JANE JJ" Q"`):
+        such a row is read again with the value as written, or rejected. Only rows with
+        such a value are looked at (columns without any quote are skipped, cheaply); a
+        value with a quote elsewhere (`6" PLANT`, or `""` written for a quote) is right.
+        (Text after a closing quote, `"C01"X`, is read as pyarrow and Excel read it:
+        `C01X`.)"""
+        table = placed.table
+        hit: Any = None
+        for column in table.columns:
+            if not any(_holds(chunk, b'"') for chunk in column.chunks):
+                continue
+            found = pc.fill_null(pc.ends_with(column, '"'), False)
+            hit = found if hit is None else pc.or_(hit, found)
+        if hit is None:
+            return
+        rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        keep = np.ones(table.num_rows, dtype=bool)
+        names = table.column_names
+        for r, row in zip(rows.tolist(), table.take(pa.array(rows)).to_pylist(), strict=True):
+            parsed = [row[name] for name in names]
+            line = int(placed.lines[r])
+            span = 1 + sum(v.count("\n") for v in parsed if v)
+            text = block.text(line - block.first_line, span)
+            verdict = self._as_written(text, parsed)
+            if verdict is None:
+                continue
+            keep[r] = False
+            fields, repaired, reason = verdict
+            if fields is None:
+                judged.rejects.append(RejectedRow(self.given, line, reason, text[:_TEXT_LIMIT]))
+            else:
+                judged.rows.append((line, fields, repaired))
+                self.quoted_lines.append(line)
+        if not keep.all():
+            placed.table = table.filter(pa.array(keep))
+            placed.lines = placed.lines[keep]
+
+    def _as_written(self, text: str,
+                    parsed: Sequence[str | None]) -> tuple[list[str] | None, bool, str] | None:
+        """None when the record reads the same with quotes inside quoted values kept as
+        written; else its fields read that way (fitted to 95) or the reason to reject it."""
+        kept = _split_as_written(text)
+        if kept is not None and len(kept) == len(parsed) and all(
+                _null_placeholder(a) == _null_placeholder(b and b.replace("\r\n", "\n"))
+                for a, b in zip(kept, parsed, strict=True)):
+            return None
+        if kept is not None:
+            fields, repaired, reason = self._fit(kept)
+            if fields is not None:
+                return fields, repaired, ""
+            if reason.startswith("has a value of"):
+                return None, False, reason
+        return None, False, _INNER_QUOTE
 
     # -- the block's table -----------------------------------------------------------------
 
     def _finish_table(self, table: pa.Table, lines: np.ndarray, judged: _Judged,
                       block: _Block) -> pa.Table:
-        """Normalise, add the Python-read rows in line order, drop repeated headers, check
-        the first rows of the file for Excel, add the source columns."""
+        """Normalise, add the Python-read rows in line order, drop repeated headers and the
+        rows that cannot be used (`_screen`), check the first rows of the file for Excel,
+        add the source columns."""
         table = table.select(list(DOJ_COLUMNS))
         for name in NORMALIZED_COLUMNS:
             table = table.set_column(table.column_names.index(name), name,
                                      _normalized(table[name], nulls_done=True))
+        judged_lines = np.array([r[0] for r in judged.rows], dtype=np.int64)
         if judged.rows:
             extra = pa.table(
                 {c: pa.array([_null_placeholder(r[1][i]) for r in judged.rows], pa.string())
                  for i, c in enumerate(DOJ_COLUMNS)})
             extra = normalize_columns(extra, NORMALIZED_COLUMNS)
-            extra_lines = np.array([r[0] for r in judged.rows], dtype=np.int64)
-            self.report.repaired += sum(r[2] for r in judged.rows)
-            table, lines = _merge(table, lines, extra, extra_lines)
+            table, lines = _merge(table, lines, extra, judged_lines)
         header = self._repeated_headers(table)
         if header is not None:
             judged.headers = int(header.sum())
             self.header_repeats.extend(int(x) for x in lines[header])
             table = table.filter(pa.array(~header))
             lines = lines[~header]
+        table, lines = self._screen(table, lines, judged, block)
+        self._count_repaired(lines, judged, judged_lines)
         n = table.num_rows
         table = table.append_column(SOURCE_FILE, pa.repeat(pa.scalar(self.given), n))
         table = table.append_column(SOURCE_LINE, pa.array(lines, pa.int64()))
@@ -1175,6 +1439,139 @@ class _FileReader:
             self.checked_first = True
             self._check_excel(table.slice(0, _SAMPLE_ROWS))
         return table
+
+    def _count_repaired(self, lines: np.ndarray, judged: _Judged,
+                        judged_lines: np.ndarray) -> None:
+        """Count the repaired rows that are still rows after `_screen`: in a file read as
+        96 columns every row pyarrow read, and the Python-read rows that were fitted."""
+        fixed = np.array([r[0] for r in judged.rows if r[2]], dtype=np.int64)
+        kept_fixed = lines[np.isin(lines, fixed)] if len(fixed) else fixed
+        count = len(kept_fixed)
+        if self.mode96:
+            count += len(lines) - (int(np.isin(lines, judged_lines).sum())
+                                   if len(judged_lines) else 0)
+        self.report.repaired += count
+        room = _EXAMPLES - len(self.repaired_lines)
+        self.repaired_lines.extend(int(x) for x in kept_fixed[:max(room, 0)])
+
+    def _screen(self, table: pa.Table, lines: np.ndarray, judged: _Judged,
+                block: _Block) -> tuple[pa.Table, np.ndarray]:
+        """Rows read as CSV that cannot be used as rows: a value too long to be DOJ data
+        (rejected), every field empty (the empty row a spreadsheet writes: a blank line),
+        no SUBJECT_ID (rejected: it cannot be linked to a person), the exact repeat of an
+        earlier line (rejected, so that it is not read as one more sentence part).
+        Vectorised: Python looks only at the few rows each cheap test points at."""
+        n = table.num_rows
+        if not n:
+            return table, lines
+        reasons: dict[int, str] = {}
+        for name in DOJ_COLUMNS:
+            for r in _long_values(table[name]).tolist():
+                value = table[name][r].as_py()
+                reasons.setdefault(r, _too_long_reason(len(value), name))
+        blank: list[int] = []
+        no_id = pc.is_null(table["SUBJECT_ID"]).to_numpy(zero_copy_only=False)
+        if no_id.any():
+            rows = np.flatnonzero(no_id)
+            empty = np.ones(len(rows), dtype=bool)
+            for column in table.take(pa.array(rows)).columns:
+                filled = pc.not_equal(pc.utf8_trim_whitespace(column), "")
+                empty &= ~pc.fill_null(filled, False).to_numpy(zero_copy_only=False)
+            for r, nothing in zip(rows.tolist(), empty.tolist(), strict=True):
+                if r in reasons:
+                    continue
+                if nothing:
+                    blank.append(r)
+                else:
+                    reasons[r] = _NO_SUBJECT
+        skip = np.zeros(n, dtype=bool)
+        skip[list(reasons) + blank] = True
+        reasons.update(self._duplicates(table, lines, skip, block))
+        if reasons or blank:
+            drop = np.zeros(n, dtype=bool)
+            drop[list(reasons) + blank] = True
+            judged.blanks += len(blank)
+            for r in sorted(reasons):
+                line = int(lines[r])
+                text = block.text(line - block.first_line)[:_TEXT_LIMIT]
+                judged.rejects.append(RejectedRow(self.given, line, reasons[r], text))
+            table = table.filter(pa.array(~drop))
+            lines = lines[~drop]
+        self._remember_tail(table, lines, block, multiline=judged.continuation > 0)
+        return table, lines
+
+    def _duplicates(self, table: pa.Table, lines: np.ndarray, skip: np.ndarray,
+                    block: _Block) -> dict[int, str]:
+        """Rows (not in `skip`) whose line repeats an earlier line of the file byte for
+        byte: a line written twice. Rows of one count that differ in anything (DOJ's
+        sentence parts) are not repeats. Two equal lines have equal values, so: when
+        RECORD_ID only increases there is none (nothing more is done); otherwise rows are
+        grouped by the columns that tell rows apart, and only rows of one group are
+        compared, as bytes. The last person's rows of the previous block take part."""
+        index = np.flatnonzero(~skip)
+        if not len(index):
+            return {}
+        keys = table.select(list(_DUPLICATE_KEYS))
+        if len(index) < table.num_rows:
+            keys = keys.take(pa.array(index))
+        carry = self.carry
+        m = carry.keys.num_rows if carry is not None else 0
+        combined = pa.concat_tables([carry.keys, keys]) if carry is not None else keys
+        if _increasing(combined["RECORD_ID"]):
+            return {}
+        empty = [c for c in combined.column_names if combined[c].null_count == len(combined)]
+        groups = _same_keys(combined.drop_columns(empty) if empty else combined)
+        if not groups:
+            return {}
+        members = np.array(sorted(i for group in groups for i in group), dtype=np.int64)
+        members = members[members >= m]  # rows of this block (the carry has its bytes)
+        rows = index[members - m]
+        raw = dict(zip(members.tolist(), _rows_bytes(block, table, rows, lines[rows]),
+                       strict=True))
+        found: dict[int, str] = {}
+        for group in groups:
+            seen: dict[bytes, int] = {}
+            for i in sorted(group):
+                if i < m:
+                    assert carry is not None
+                    text, line = carry.raw[i], int(carry.lines[i])
+                else:
+                    text, line = raw[i], int(lines[index[i - m]])
+                first = seen.setdefault(text, line)
+                if first != line and i >= m:
+                    found[int(index[i - m])] = f"repeats line {first} exactly"
+        return found
+
+    def _remember_tail(self, table: pa.Table, lines: np.ndarray, block: _Block, *,
+                       multiline: bool) -> None:
+        """Keep the rows of the block's last person (keys and raw bytes), so that a line
+        repeated at the start of the next block is found too. `multiline`: whether some
+        row of the block spans several lines."""
+        n = table.num_rows
+        if not n:
+            return
+        ids = table["SUBJECT_ID"]
+        last = ids[n - 1].as_py()
+        other = np.flatnonzero(pc.fill_null(pc.not_equal(ids, last), True).to_numpy(
+            zero_copy_only=False))
+        start = max(int(other[-1]) + 1 if len(other) else 0, n - _CARRY_ROWS)
+        tail = table.slice(start)
+        tail_lines = lines[start:]
+        spans = _spans(tail) if multiline else np.ones(tail.num_rows, dtype=np.int64)
+        first = int(tail_lines[0])
+        physical = block.tail_lines(first - block.first_line)
+        raw = [b"\n".join(physical[line - first:line - first + span])
+               for line, span in zip(tail_lines.tolist(), spans.tolist(), strict=True)]
+        keys = tail.select(list(_DUPLICATE_KEYS))
+        carry = self.carry
+        if start == 0 and carry is not None and carry.person == last:
+            keys = pa.concat_tables([carry.keys, keys])
+            raw = carry.raw + raw
+            tail_lines = np.concatenate([carry.lines, tail_lines])
+            if len(raw) > _CARRY_ROWS:
+                cut = len(raw) - _CARRY_ROWS
+                keys, raw, tail_lines = keys.slice(cut), raw[cut:], tail_lines[cut:]
+        self.carry = _Carry(last, keys, raw, tail_lines)
 
     def _repeated_headers(self, table: pa.Table) -> np.ndarray | None:
         """Rows that are the header line again (files joined with `cat`); None if none."""
@@ -1224,7 +1621,7 @@ class _FileReader:
         report.rows += rows
         report.rejected += len(judged.rejects)
         self.continuation += judged.continuation
-        self.accounting.rejects.extend(judged.rejects)
+        self.accounting.rejects.extend(sorted(judged.rejects, key=lambda r: r.line))
         used = headers + judged.blanks + rows + len(judged.rejects) + judged.continuation
         if used != consumed:
             self.accounting.notes.append(
@@ -1253,6 +1650,78 @@ def _find(data: memoryview | bytes, needle: bytes, start: int) -> int:
             return start + found
         start += step
     return -1
+
+
+def _holds(chunk: pa.Array, needle: bytes) -> bool:
+    """Whether the data buffer of a string chunk holds `needle` (maybe beyond the chunk's
+    own values, for a slice: a cheap first test, not an answer)."""
+    buffers = chunk.buffers()
+    data = buffers[2] if len(buffers) > 2 else None
+    return data is not None and data.size > 0 and data.to_pybytes().find(needle) >= 0
+
+
+def _long_values(column: pa.ChunkedArray) -> np.ndarray:
+    """Rows whose value is longer than _VALUE_LIMIT, read from the offsets of the chunks
+    whose data is that long at all (nearly never)."""
+    found, base = [], 0
+    for chunk in column.chunks:
+        data = chunk.buffers()[2]
+        if data is not None and data.size > _VALUE_LIMIT:
+            offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1,
+                                    offset=chunk.offset * 4)
+            found.append(np.flatnonzero(np.diff(offsets) > _VALUE_LIMIT) + base)
+        base += len(chunk)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _increasing(column: pa.ChunkedArray) -> bool:
+    """Whether the column holds whole numbers that only increase (then no two rows are
+    equal in it)."""
+    try:
+        numbers = pc.cast(column, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    if numbers.null_count:
+        return False
+    values = numbers.to_numpy()
+    return bool((values[1:] > values[:-1]).all())
+
+
+def _spans(table: pa.Table) -> np.ndarray:
+    """Physical lines of each row of a small table (slices: `_newlines_per_row` would scan
+    the whole buffers behind them)."""
+    total = np.ones(table.num_rows, dtype=np.int64)
+    for column in table.columns:
+        total += pc.fill_null(pc.count_substring(column, "\n"), 0).to_numpy().astype(np.int64)
+    return total
+
+
+def _same_keys(table: pa.Table) -> list[list[int]]:
+    """Groups (of 2 rows or more) of the rows equal in every column of `table`."""
+    if table.num_rows <= _SMALL_TABLE:  # a hash group-by costs more here (and its set-up)
+        seen: dict[tuple[Any, ...], list[int]] = {}
+        columns = [table[c].to_pylist() for c in table.column_names]
+        for i, key in enumerate(zip(*columns, strict=True)):
+            seen.setdefault(key, []).append(i)
+        return [group for group in seen.values() if len(group) > 1]
+    grouped = table.append_column("_i", pa.array(np.arange(table.num_rows))).group_by(
+        table.column_names, use_threads=False).aggregate([("_i", "list")])
+    sizes = pc.list_value_length(grouped["_i_list"]).to_numpy(zero_copy_only=False)
+    if not (sizes > 1).any():
+        return []
+    return grouped["_i_list"].filter(pa.array(sizes > 1)).to_pylist()
+
+
+def _rows_bytes(block: _Block, table: pa.Table, rows: np.ndarray,
+                lines: np.ndarray) -> list[bytes]:
+    """The raw bytes of some rows of the block (all their lines, line ends inside kept)."""
+    if not len(rows):
+        return []
+    spans = _spans(table.take(pa.array(rows)))
+    begins, ends = block.bounds()
+    index = lines - block.first_line
+    return [bytes(block.data[b:e]) for b, e in zip(begins[index].tolist(),
+                                                    ends[index + spans - 1].tolist(), strict=True)]
 
 
 def _prefix_keys(arr: np.ndarray, begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
