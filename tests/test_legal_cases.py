@@ -43,6 +43,30 @@ def test_a_conviction_without_a_date_goes_to_hand_review_not_a_guess(sheet):
     assert "Conviction date missing" in row.reason
 
 
+def test_an_impossible_conviction_date_goes_to_hand_review_and_the_review_goes_on(sheet):
+    """A DOJ typo such as 9999-12-31 (or a birth date in 1066) is no date at all: that
+    conviction is checked by hand, and everyone else's review is not stopped by it."""
+    sheet.person(dob="10661014").conviction("11359", "99991231")
+    sheet.person().conviction("11357", "20100101")
+    result = decide(sheet)
+    row = only(result, "11359 HS")
+    assert row.determination == HAND
+    assert "Conviction date missing" in row.reason
+    assert only(result, "11357 HS").determination == DISMISS
+
+
+def test_a_999_year_sentence_is_still_being_served_and_the_review_goes_on(sheet):
+    """DOJ writes some life terms as 999 years: still serving, so reduction is by
+    resentencing (HS 11361.8(a)); such a term must not stop anyone's review."""
+    sheet.person().conviction("11359", "19900101", sentence=(("999", "Y"),))
+    sheet.person().conviction("11357", "20100101")
+    result = decide(sheet)
+    row = only(result, "11359 HS")
+    assert (row.determination, bool(row.still_serving)) == (REDUCE, True)
+    assert "still serving" in row.reason
+    assert only(result, "11357 HS").determination == DISMISS
+
+
 def test_a_person_still_serving_a_reduced_felony_is_resentenced(sheet):
     sheet.person().conviction("11360(A)", "20150101", sentence=(("8", "Y"),))
     row = only(decide(sheet), "11360(A) HS")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.engine.criteria import Action, Criteria
 from cmr_xl.engine.dates import completed_years, years_before, years_between
 from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
 from cmr_xl.engine.law import load_law
@@ -26,6 +27,7 @@ NOT_ELIGIBLE = "Not eligible"
 HAND_REVIEW = "Hand review"
 DETERMINATIONS = (DISMISSAL, REDUCTION, NOT_ELIGIBLE, HAND_REVIEW)
 DISQUALIFIER_OUTCOME = {"not_eligible": NOT_ELIGIBLE, "hand_review": HAND_REVIEW}
+ACTIONS = get_args(Action)  # a section's baseline action, as the criteria name it
 RECENT_YEARS = 7  # "no conviction in the last 7 years" in the county summary
 NOT_REVIEWED = load_law("decision_order")["related_charge"]["not_reviewed"]
 
@@ -37,8 +39,9 @@ class Context:
     facts: pd.DataFrame
     criteria: Criteria
     felony: np.ndarray
-    action: np.ndarray  # dismiss | reduce | hand_review, per row (baseline)
-    action_key: np.ndarray  # the section or subdivision whose action applied
+    action: np.ndarray  # per row, the baseline action's index in ACTIONS
+    action_key: np.ndarray  # per row, code of the section or subdivision whose action applied
+    action_keys: np.ndarray  # the sections and subdivisions those codes stand for
     aggravator_section: np.ndarray
     age_as_of: pd.Series
 
@@ -62,7 +65,7 @@ def _rules_data() -> list[dict]:
 
 def _format_each(values: pd.Series | np.ndarray, template: Callable[[object], str]) -> np.ndarray:
     """Apply `template` once per distinct value (reasons repeat across thousands of rows)."""
-    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=False)
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
     texts = np.array([template(u) for u in uniques] + [""], dtype=object)
     return texts[codes]
 
@@ -148,8 +151,9 @@ def two_priors(ctx: Context, rule: dict) -> Outcome | None:
 
 
 def _baseline(ctx: Context, rule: dict, action: str) -> Outcome:
-    applies = ctx.action == action
-    felony_reason = _format_each(ctx.action_key, lambda key: rule["reason"].format(section=key))
+    applies = ctx.action == ACTIONS.index(action)
+    felony_reason = np.array([rule["reason"].format(section=key) for key in ctx.action_keys],
+                             dtype=object)[ctx.action_key]
     reasons = np.where(ctx.felony, felony_reason, rule["reason_non_felony"])
     return Outcome(applies, rule["determination"], reasons)
 
@@ -243,19 +247,33 @@ RULES: dict[str, Rule] = {
 # --- the driver ---------------------------------------------------------------------
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the code of its value, and the distinct values ("" for missing). A county
+    has a few dozen distinct sections and levels: tests run once per distinct value and
+    spread to rows by code, instead of once per row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = np.array(["" if u is None or u is pd.NA or u != u else str(u) for u in uniques],
+                     dtype=object)
+    return codes, texts
+
+
 def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
-    felony = (facts["level"] == "Felony").fillna(False).to_numpy(dtype=bool)
-    section = facts["section"].fillna("").astype(str).to_numpy()
-    code_section = facts["code_section"].fillna("").astype(str).str.replace(" HS", "")
-    action = np.full(len(facts), criteria.misdemeanor, dtype=object)
-    key = section.astype(object).copy()
+    level_code, levels = _distinct(facts["level"])
+    felony = (levels == "Felony")[level_code]
+    section_code, sections = _distinct(facts["section"])
+    code_section_code, code_sections = _distinct(facts["code_section"])
+    action = np.full(len(facts), ACTIONS.index(criteria.misdemeanor), dtype=np.int8)
     for prop64_section in ("11357", "11358", "11359", "11360"):
-        here = felony & (section == prop64_section)
-        action[here] = criteria.felony_action(prop64_section)
+        here = felony & (sections == prop64_section)[section_code]
+        action[here] = ACTIONS.index(criteria.felony_action(prop64_section))
+    key, keys = section_code.copy(), list(sections)
+    bare_code_sections = np.array([c.replace(" HS", "") for c in code_sections], dtype=object)
     for subdivision, override in criteria.subsection_overrides:
-        here = felony & code_section.str.startswith(subdivision).to_numpy()
-        action[here] = override
-        key[here] = subdivision
+        starts = np.array([c.startswith(subdivision) for c in bare_code_sections], dtype=bool)
+        here = felony & starts[code_section_code]
+        action[here] = ACTIONS.index(override)
+        key[here] = len(keys)
+        keys.append(subdivision)
     aggravators = load_law("prop64")["aggravator_sections"]["value"]
     return Context(
         facts=facts,
@@ -263,7 +281,8 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
         felony=felony,
         action=action,
         action_key=key,
-        aggravator_section=np.isin(section, aggravators),
+        action_keys=np.array(keys, dtype=object),
+        aggravator_section=np.isin(sections, aggravators)[section_code],
         age_as_of=completed_years(facts["dob"], criteria.as_of).where(
             facts["age_at_conviction"].notna() | facts["conviction_date"].isna()),
     )
@@ -299,19 +318,27 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
         decided_at[applies] = position
     missing_fact = _resolve_unknowns(determination, reason, first_unknown)
     _fallback(determination, reason, decided_at >= 0)
-    result = pd.DataFrame(index=facts.index)
-    result["age_as_of"] = ctx.age_as_of
-    result["years_since_conviction"] = years_between(facts["conviction_date"], criteria.as_of)
     still_serving = _array(facts["sentence_end"] > pd.Timestamp(criteria.as_of))
-    result["still_serving"] = still_serving
-    reason = _still_serving(determination, reason, still_serving)
-    result["determination"] = determination
-    result["reason"] = reason
-    result["relief"] = _relief_words(determination, ctx.felony, still_serving)
-    result["trace"] = _trace(checked, decided_at, unknown_bits, missing_fact)
-    _related_charges(facts, criteria, result)
-    _after_relief(facts, criteria, result, ctx.felony)
-    return result
+    is_ = _outcome_masks(determination)
+    texts = {
+        "determination": determination,
+        "reason": _still_serving(is_, reason, still_serving),
+        "relief": _relief_words(is_, ctx.felony, still_serving),
+        "trace": _trace(checked, decided_at, unknown_bits, missing_fact),
+    }
+    _related_charges(facts, criteria, texts)
+    index = facts.index
+    return pd.DataFrame({
+        "age_as_of": ctx.age_as_of,
+        "years_since_conviction": years_between(facts["conviction_date"], criteria.as_of),
+        "still_serving": pd.Series(still_serving, index=index),
+        # Texts stay Python objects: pandas would otherwise copy each into Arrow strings
+        # and every reader would copy it back (a third of a small call's time).
+        **{key: pd.Series(values, index=index, dtype=object) for key, values in texts.items()},
+        **{key: pd.Series(values, index=index)
+           for key, values in _after_relief(facts, criteria, _outcome_masks(
+               texts["determination"]), ctx.felony).items()},
+    }, index=index)
 
 
 def _pick(value: np.ndarray | str, mask: np.ndarray) -> np.ndarray | str:
@@ -356,61 +383,61 @@ def _fallback(determination: np.ndarray, reason: np.ndarray, decided: np.ndarray
     reason[reason == ""] = "No rule applied: review by hand"
 
 
-def _still_serving(determination: np.ndarray, reason: np.ndarray,
+def _outcome_masks(determination: np.ndarray) -> dict[str, np.ndarray]:
+    """Per determination, the rows that have it (one pass over the texts, not one each)."""
+    code, outcomes = _distinct(pd.Series(determination, dtype=object))
+    return {d: (outcomes == d)[code] for d in DETERMINATIONS}
+
+
+def _still_serving(is_: dict[str, np.ndarray], reason: np.ndarray,
                    still_serving: np.ndarray) -> np.ndarray:
     note = load_law("decision_order")["still_serving_reason"]
-    eligible = np.isin(determination, [DISMISSAL, REDUCTION]) & still_serving
+    eligible = (is_[DISMISSAL] | is_[REDUCTION]) & still_serving
     reason = reason.copy()
     reason[eligible] = [f"{r}; {note}" for r in reason[eligible]]
     return reason
 
 
-def _relief_words(determination: np.ndarray, felony: np.ndarray,
+def _relief_words(is_: dict[str, np.ndarray], felony: np.ndarray,
                   still_serving: np.ndarray) -> np.ndarray:
     words = load_law("decision_order")["relief"]
-    relief = np.full(len(determination), "", dtype=object)
-    relief[determination == DISMISSAL] = words[DISMISSAL]
-    reduce = determination == REDUCTION
-    relief[reduce & felony] = words[REDUCTION]["Felony"]
-    relief[reduce & ~felony] = words[REDUCTION]["other"]
-    relief[determination == NOT_ELIGIBLE] = words[NOT_ELIGIBLE]
-    relief[determination == HAND_REVIEW] = words[HAND_REVIEW]
-    relief[np.isin(determination, [DISMISSAL, REDUCTION]) & still_serving] = words[
-        "still_serving"]
+    relief = np.full(len(felony), "", dtype=object)
+    relief[is_[DISMISSAL]] = words[DISMISSAL]
+    relief[is_[REDUCTION] & felony] = words[REDUCTION]["Felony"]
+    relief[is_[REDUCTION] & ~felony] = words[REDUCTION]["other"]
+    relief[is_[NOT_ELIGIBLE]] = words[NOT_ELIGIBLE]
+    relief[is_[HAND_REVIEW]] = words[HAND_REVIEW]
+    relief[(is_[DISMISSAL] | is_[REDUCTION]) & still_serving] = words["still_serving"]
     return relief
 
 
-def _related_charges(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame) -> None:
+def _related_charges(facts: pd.DataFrame, criteria: Criteria, texts: dict[str, np.ndarray]) -> None:
     """Related charges follow the Prop 64 convictions of their case (same cycle)."""
     related = (facts["conviction_type"] != PROP64_TYPE).to_numpy()
     if not related.any():
         return
-    texts = load_law("decision_order")["related_charge"]
+    wording = load_law("decision_order")["related_charge"]
     if not criteria.related_charges:
         determination = np.full(len(facts), NOT_ELIGIBLE, dtype=object)
-        reason = np.full(len(facts), texts["not_reviewed"], dtype=object)
+        reason = np.full(len(facts), wording["not_reviewed"], dtype=object)
     else:
-        determination, reason = _related_outcomes(facts, result, related, texts)
-    for column, values in (("determination", determination), ("reason", reason)):
-        column_values = result[column].to_numpy(dtype=object).copy()
-        column_values[related] = values[related]
-        result[column] = column_values
-    trace = result["trace"].to_numpy(dtype=object).copy()
-    trace[related] = "related charge > " + reason[related]
-    result["trace"] = trace
+        determination, reason = _related_outcomes(facts, texts["determination"], related, wording)
+    for key, values in (("determination", determination), ("reason", reason),
+                        ("trace", "related charge > " + reason)):
+        texts[key] = texts[key].copy()
+        texts[key][related] = values[related]
     words = load_law("decision_order")["relief"]
-    relief = result["relief"].to_numpy(dtype=object).copy()
-    relief[related] = np.where(result["determination"].to_numpy()[related] == DISMISSAL,
-                               words[DISMISSAL], words["related_not_dismissed"])
-    result["relief"] = relief
+    texts["relief"] = texts["relief"].copy()
+    texts["relief"][related] = np.where(determination[related] == DISMISSAL,
+                                        words[DISMISSAL], words["related_not_dismissed"])
 
 
-def _related_outcomes(facts: pd.DataFrame, result: pd.DataFrame, related: np.ndarray,
+def _related_outcomes(facts: pd.DataFrame, determinations: np.ndarray, related: np.ndarray,
                       texts: dict) -> tuple[np.ndarray, np.ndarray]:
     from cmr_xl.engine.code_sections import offense_list, parse_sections
 
     cycle = facts["person_id"].fillna("") + "|" + facts["cycle"].fillna("")
-    dismissed_prop64 = ~related & (result["determination"] == DISMISSAL).to_numpy()
+    dismissed_prop64 = ~related & (determinations == DISMISSAL)
     in_dismissed = _any_in_group(cycle, dismissed_prop64)
     flagged = offense_list("related_charges").flagged(
         parse_sections(facts["code_section"].fillna(""))).to_numpy()
@@ -430,42 +457,42 @@ def _any_in_group(groups: pd.Series, flags: np.ndarray) -> np.ndarray:
     return hits[codes]
 
 
-def _after_relief(facts: pd.DataFrame, criteria: Criteria, result: pd.DataFrame,
-                  felony: np.ndarray) -> None:
+def _after_relief(facts: pd.DataFrame, criteria: Criteria, is_: dict[str, np.ndarray],
+                  felony: np.ndarray) -> dict[str, np.ndarray]:
     """Person-level: what is left of each record once the relief here is granted. The
     facts count every conviction that is not a Prop 64 one here ("other"), related charges
     included; related-charge rows present in the table take their own outcome instead."""
-    granted = result["determination"].isin([DISMISSAL, REDUCTION]).to_numpy()
-    dismissed = (result["determination"] == DISMISSAL).to_numpy()
+    granted = is_[DISMISSAL] | is_[REDUCTION]
+    dismissed = is_[DISMISSAL]
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
     related = ~prop64
     cutoff = years_before(criteria.as_of, RECENT_YEARS)
-    frame = pd.DataFrame({
-        "person": facts["person_id"].fillna("").to_numpy(),
-        "felony_left": prop64 & felony & ~granted,
-        "related_felony_gone": related & felony & dismissed,
-        "conviction_left": prop64 & ~dismissed,
-        "related_gone": related & dismissed,
-        "has_related": related,
-        "remaining_date": facts["conviction_date"].where(~dismissed).to_numpy(),
-    })
-    people = frame.groupby("person", sort=False).agg(
-        felony_left=("felony_left", "sum"), related_felony_gone=("related_felony_gone", "sum"),
-        conviction_left=("conviction_left", "sum"), related_gone=("related_gone", "sum"),
-        has_related=("has_related", "any"), latest=("remaining_date", "max"),
-    )
-    per_row = people.reindex(frame["person"])
-    felonies = (per_row["felony_left"].to_numpy() + facts["other_felonies"].to_numpy()
-                - per_row["related_felony_gone"].to_numpy())
-    convictions = (per_row["conviction_left"].to_numpy() + facts["other_convictions"].to_numpy()
-                   - per_row["related_gone"].to_numpy())
-    others = np.where(per_row["has_related"].to_numpy(),
+    person, _ = pd.factorize(facts["person_id"], use_na_sentinel=False)
+    people = int(person.max()) + 1 if len(person) else 0
+
+    def per_person_sum(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(person, weights=flags, minlength=people)[person].astype(np.int64)
+
+    remaining = facts["conviction_date"].to_numpy(dtype="datetime64[ns]").copy()
+    remaining[dismissed] = np.datetime64("NaT")
+    latest_remaining = np.full(people, np.iinfo(np.int64).min, dtype=np.int64)  # NaT
+    np.maximum.at(latest_remaining, person, remaining.view(np.int64))
+    has_related = per_person_sum(related) > 0
+    felonies = (per_person_sum(prop64 & felony & ~granted) + facts["other_felonies"].to_numpy()
+                - per_person_sum(related & felony & dismissed))
+    convictions = (per_person_sum(prop64 & ~dismissed) + facts["other_convictions"].to_numpy()
+                   - per_person_sum(related & dismissed))
+    others = np.where(has_related,
                       facts["latest_unrelated_conviction_date"].to_numpy(dtype="datetime64[ns]"),
                       facts["latest_other_conviction_date"].to_numpy(dtype="datetime64[ns]"))
-    latest = np.fmax(per_row["latest"].to_numpy(dtype="datetime64[ns]"), others)
-    first = ~pd.Series(frame["person"].where(prop64)).duplicated().to_numpy()
-    result["person_first_row"] = first & prop64
-    result["person_relief"] = _any_in_group(frame["person"], granted & prop64)
-    result["no_felony_after"] = felonies == 0
-    result["no_recent_conviction_after"] = ~(latest >= np.datetime64(cutoff))
-    result["no_conviction_after"] = convictions == 0
+    latest = np.fmax(latest_remaining.view("datetime64[ns]")[person], others)
+    first_of_person = np.zeros(len(person), dtype=bool)
+    prop64_rows = np.flatnonzero(prop64)
+    first_of_person[prop64_rows[np.unique(person[prop64_rows], return_index=True)[1]]] = True
+    return {
+        "person_first_row": first_of_person,
+        "person_relief": per_person_sum(granted & prop64) > 0,
+        "no_felony_after": felonies == 0,
+        "no_recent_conviction_after": ~(latest >= np.datetime64(cutoff)),
+        "no_conviction_after": convictions == 0,
+    }

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cmr_xl.engine.code_sections import is_prop64, offense_list, parse_sections
-from cmr_xl.engine.dates import completed_years
+from cmr_xl.engine.dates import LATEST, completed_years, within_range
 from cmr_xl.engine.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
 from cmr_xl.engine.doj_format import SOURCE_FILE, SOURCE_LINE
 from cmr_xl.engine.law import load_law, prop64_effective_date
@@ -39,8 +39,18 @@ class BatchFacts:
 
 
 def _dates(text: pd.Series) -> pd.Series:
-    """YYYYMMDD text to dates; partial (`19790000`) or bad dates become missing."""
-    return pd.to_datetime(text, format="%Y%m%d", errors="coerce")
+    """YYYYMMDD text to dates; partial (`19790000`), bad or impossible (`99991231`)
+    dates become missing."""
+    return within_range(pd.to_datetime(text, format="%Y%m%d", errors="coerce"))
+
+
+def _sentence_end(start: pd.Series, days: pd.Series) -> pd.Series:
+    """Conviction date plus the sentence's days. A term running past the latest date the
+    engine holds (a 999-year sentence) ends on that date (2262-04-10), so it still reads as
+    being served rather than stopping the run."""
+    room = (LATEST - start).dt.days.to_numpy(dtype=float)
+    whole = np.fmin(np.ceil(days.to_numpy(dtype=float)), room)
+    return start + pd.to_timedelta(whole, unit="D")
 
 
 def _split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -156,7 +166,7 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c["dob"] = _dates(c["PRI_DOB"])
     c["county"] = c["STP_ORI_CNTY_NAME"].str.upper()
     in_county = (c["county"] == county.strip().upper()).fillna(False).to_numpy()
-    c["sentence_end"] = c["conviction_date"] + pd.to_timedelta(np.ceil(c["sentence_days"]), unit="D")
+    c["sentence_end"] = _sentence_end(c["conviction_date"], c["sentence_days"])
     c["_prop64_here"] = c["is_prop64"].to_numpy() & in_county
 
     c["conviction_type"] = np.where(c["_prop64_here"], PROP64_TYPE, RELATED_TYPE)
