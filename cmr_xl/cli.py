@@ -153,7 +153,7 @@ def _run(paths: Sequence[str], county: str, criteria: Criteria,
     with progress_bar(paths, "Reading DOJ file") as update:
         result = run_pipeline(list(paths), county, criteria, scenarios, progress=update)
     # what the reader repaired, rejected or found odd: said on the terminal, not only in
-    # summary.json (the workbook does not show these notes)
+    # summary.json and on the workbook's About sheet
     for note in result.accounting.notes:
         click.echo(f"note: {note}", err=True)
     return result

@@ -10,6 +10,7 @@ import csv
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -261,14 +262,13 @@ def test_a_renamed_results_sheet_is_named_in_the_message(tmp_path):
     assert "Sheet 'Results (2)' holds the results: rename it back to 'Results'" in str(error.value)
 
 
-def test_a_missing_header_column_names_the_header_cells(tmp_path):
+def test_a_missing_header_column_names_the_file_and_header_row(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
     header[header.index("Case number")] = "Case no."
     book = _hand_made(tmp_path / "book.xlsx", {"Results": [header, _case("CASC X", "1")]})
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    last = xlsxwriter.utility.xl_col_to_name(len(header) - 1)
-    assert f"book.xlsx: Results!A1:{last}1: the column 'Case number' is missing" in result.output
+    assert "book.xlsx, sheet Results, row 1: the column 'Case number' is missing" in result.output
 
 
 def test_header_found_below_a_title_and_other_counties_left_out(tmp_path):
@@ -292,7 +292,8 @@ def test_a_determination_saved_as_an_error_or_typo_is_refused_by_cell(tmp_path):
     book = _hand_made(tmp_path / "typo.xlsx", {"Results": [header, _case("CASC X", "1"), typo]})
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert f"Results!{letter}3: Eligibility Determination is 'Eligble for Dismissal'" in result.output
+    assert (f"typo.xlsx, sheet Results, cell {letter}3: Eligibility Determination is "
+            "'Eligble for Dismissal'") in result.output
 
     path = tmp_path / "error.xlsx"  # what the add-in's formulas leave when saved without it
     workbook = xlsxwriter.Workbook(str(path))
@@ -305,7 +306,7 @@ def test_a_determination_saved_as_an_error_or_typo_is_refused_by_cell(tmp_path):
     workbook.close()
     result = invoke("export", str(path), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert f"error.xlsx: Results!{letter}2: Eligibility Determination is" in result.output
+    assert f"error.xlsx, sheet Results, cell {letter}2: Eligibility Determination is" in result.output
     assert "recalc" in result.output and not (tmp_path / "out").exists()
 
 
@@ -348,7 +349,8 @@ def test_criteria_changed_since_the_results_is_refused(book, tmp_path):
     workbook.save(edited)
     result = invoke("export", str(edited), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
-    assert f"edited.xlsx: Criteria!{cell.address}: this criterion was changed" in result.output
+    assert (f"edited.xlsx, sheet Criteria, cell {cell.address}: this criterion was changed"
+            in result.output)
     assert "recalc" in result.output
     assert not (tmp_path / "out").exists()
 
@@ -364,3 +366,82 @@ def test_a_workbook_resaved_by_libreoffice_gives_the_same_copies(book, copies, t
     for new, old in zip(again, copies, strict=True):
         for sheet in ("Cases", "Summary"):
             assert sheet_rows(new, sheet) == sheet_rows(old, sheet), (new.name, sheet)
+
+
+def _renamed_as_excel_does(book: Path, target: Path, old: str, new: str) -> Path:
+    """`book` with sheet `old` renamed `new` the way Excel renames it: the sheet, and every
+    defined name and formula that refers to it (tests/hostile/build_corpus.py)."""
+    sys.path.insert(0, str(Path(__file__).parent / "hostile"))
+    import build_corpus
+
+    target.write_bytes(build_corpus._renamed(book.read_bytes(), old, new))
+    return target
+
+
+def _criterion_edited(book: Path, target: Path, key: str, value: str) -> tuple[Path, L.CriterionCell]:
+    cell = next(c for c in L.criterion_cells() if c.spec.key == key)
+    workbook = openpyxl.load_workbook(book)
+    workbook[L.CRITERIA][cell.address] = value
+    workbook.save(target)
+    return target, cell
+
+
+def test_a_renamed_criteria_sheet_is_still_checked_through_its_defined_names(book, copies,
+                                                                            tmp_path):
+    """Excel keeps each criterion's defined name (crit_...) on its cell when the sheet is
+    renamed: the export finds the criteria there, so a rename never skips the check."""
+    renamed = _renamed_as_excel_does(book, tmp_path / "renamed.xlsx", "Criteria", "Settings")
+    again = export_court_copies(renamed, tmp_path / "same")
+    assert [p.name for p in again] == [p.name for p in copies]
+
+    edited, cell = _criterion_edited(book, tmp_path / "edited.xlsx", "felony_11359",
+                                     "dismiss and seal")
+    renamed = _renamed_as_excel_does(edited, tmp_path / "edited-renamed.xlsx", "Criteria",
+                                     "Settings")
+    result = invoke("export", str(renamed), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert (f"error: edited-renamed.xlsx, sheet Settings, cell {cell.address}: this criterion "
+            "was changed after the results were computed") in result.output
+    assert "recalc" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_criteria_that_cannot_be_found_are_refused_naming_the_missing_sheet(book, tmp_path):
+    """Renamed by a program that does not carry the defined names along (openpyxl here),
+    the Criteria sheet cannot be checked: the export refuses, naming the sheet."""
+    workbook = openpyxl.load_workbook(book)
+    workbook[L.CRITERIA].title = "Settings"
+    workbook.save(tmp_path / "lost.xlsx")
+    result = invoke("export", str(tmp_path / "lost.xlsx"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: lost.xlsx: sheet 'Criteria': is missing (sheets found: Settings, Results, "
+        "Summary, About, Lists), so cmr-xl cannot check that the results were computed with "
+        "the criteria the workbook shows. Rename the sheet back to 'Criteria'; nothing was "
+        "written\n")
+    assert not (tmp_path / "out").exists()
+
+
+def test_results_whose_criteria_record_is_gone_are_refused(book, tmp_path):
+    """The About sheet holds what the results were computed with; without it the Criteria
+    sheet has nothing to be checked against."""
+    workbook = openpyxl.load_workbook(book)
+    workbook[L.ABOUT].title = "Notes"
+    workbook.save(tmp_path / "no-about.xlsx")
+    result = invoke("export", str(tmp_path / "no-about.xlsx"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert result.output.startswith("error: no-about.xlsx: sheet 'About': does not record the "
+                                    "criteria the results were computed with")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_row_inserted_above_the_criteria_does_not_stop_the_export(book, copies, tmp_path):
+    """Rows are found by their key in column A, as recalc finds them, even where a program
+    left the defined names behind (openpyxl does not move them)."""
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook[L.CRITERIA]
+    sheet.protection.sheet = False
+    sheet.insert_rows(3)
+    workbook.save(tmp_path / "inserted.xlsx")
+    again = export_court_copies(tmp_path / "inserted.xlsx", tmp_path / "out")
+    assert [p.name for p in again] == [p.name for p in copies]

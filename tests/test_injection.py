@@ -236,3 +236,17 @@ def test_libreoffice_reads_court_copies_as_literal_text(copies, lo_profile, tmp_
     assert names == set(HOSTILE_NAMES)
     rows = csv_rows(tmp_path / f"{typed[0].stem}-Cases.csv")
     assert sorted(row[rows[0].index("Name")] for row in rows[1:]) == sorted(TYPED)
+
+
+def test_the_add_in_quotes_formula_like_text_by_the_same_test_as_the_csv():
+    """What the add-in's scripts write into Excel gets the apostrophe exactly when the
+    CSV files would: formula starts, also after spaces or a line break, tab or CR first."""
+    from cmr_xl.xlwings_app.cells import neutralise
+
+    texts = [*HOSTILE_NAMES, "\t=1+1", "\r=2+2", " =3+3", "\n=4+4", "plain", "DOE,JANE Q",
+             "11359 HS-POSSESS MARIJ FOR SALE", "A-1", ""]
+    written = neutralise([texts])[0]
+    assert [w.startswith("'") and w[1:] == t for w, t in zip(written, texts, strict=True)] == [
+        bool(FORMULA_LIKE.match(t)) for t in texts]
+    assert [w for w, t in zip(written, texts, strict=True) if not FORMULA_LIKE.match(t)] == [
+        t for t in texts if not FORMULA_LIKE.match(t)]

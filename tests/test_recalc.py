@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,6 +15,8 @@ from python_calamine import CalamineWorkbook
 from workbook_helpers import county_run, libreoffice_convert, soffice
 
 from cmr_xl.cli import cli
+from cmr_xl.engine.criteria import Criteria
+from cmr_xl.engine.pipeline import run
 from cmr_xl.engine.results_columns import DETERMINATION, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import summary_cells
@@ -143,4 +146,29 @@ def test_cli_recalc_and_its_error_for_a_bad_cell(original, tmp_path):
     wb.save(path)
     done = CliRunner().invoke(cli, ["recalc", str(path)])
     assert done.exit_code == 2
-    assert f"Criteria!{age.address}: 'fifty' is not a whole number" in done.output
+    assert (f"error: {path.name}, sheet Criteria, cell {age.address}: 'fifty' is not a whole "
+            "number") in done.output
+
+
+def test_recalc_keeps_the_reader_notes_on_about_and_in_its_summary(tmp_path):
+    """The DOJ file is not read again, so its notes come from About and go back there."""
+    hostile = Path(__file__).parent / "hostile" / "files"
+    files = [shutil.copy(hostile / name, tmp_path / name)
+             for name in ("truncated_row.csv", "latin1_name.csv")]
+    result = run(files, "SACRAMENTO", Criteria())
+    assert len(result.accounting.notes) == 3
+    path = write_workbook(result, tmp_path / "noted.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb[L.CRITERIA][FELONY_11359.address] = "dismiss and seal"
+    wb.save(path)
+    done = CliRunner().invoke(cli, ["recalc", str(path), "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["rows"]["notes"] == result.accounting.notes
+    about = read_about(path)
+    assert about["computed_by"].endswith("(recalc)")
+    assert about["notes"] == 3
+    assert [about[f"note.{n}"] for n in (1, 2, 3)] == result.accounting.notes
+    sheet = openpyxl.load_workbook(path)[L.ABOUT]
+    rows = {sheet.cell(r, 1).value: r for r in range(1, sheet.max_row + 1)}
+    assert sheet.row_dimensions[rows["note.3"]].height >= 15 * 5
+    assert sheet.cell(rows["note.3"], L.ABOUT_VALUE_COL + 1).alignment.wrap_text

@@ -1,4 +1,4 @@
-"""Reading a workbook back: every error names the sheet and cell to fix."""
+"""Reading a workbook back: every error names the file, sheet and cell to fix."""
 
 from __future__ import annotations
 
@@ -30,25 +30,28 @@ def cell_of(key: str) -> L.CriterionCell:
     return next(c for c in L.criterion_cells() if c.spec.key == key)
 
 
-def test_a_word_in_a_number_cell_names_the_cell(book, tmp_path):
+def test_a_word_in_a_number_cell_names_the_file_sheet_and_cell(book, tmp_path):
     cell = cell_of("relief_age_threshold")
     path = edited(book, tmp_path, lambda wb: wb[L.CRITERIA].__setitem__(cell.address, "abc"))
     with pytest.raises(CriteriaError) as error:
         read_criteria(path)
-    assert str(error.value).startswith(f"{L.CRITERIA}!{cell.address}: 'abc' is not a whole number")
+    assert str(error.value).startswith(
+        f"edited.xlsx, sheet Criteria, cell {cell.address}: 'abc' is not a whole number")
 
 
 def test_a_number_out_of_range_names_the_cell(book, tmp_path):
     cell = cell_of("relief_age_threshold")
     path = edited(book, tmp_path, lambda wb: wb[L.CRITERIA].__setitem__(cell.address, 30))
-    with pytest.raises(CriteriaError, match=rf"^{L.CRITERIA}!{cell.address}: 30 is out of range"):
+    with pytest.raises(CriteriaError, match=rf"^edited.xlsx, sheet Criteria, cell {cell.address}: "
+                                            "30 is out of range"):
         read_criteria(path)
 
 
 def test_a_word_not_in_the_dropdown_names_the_cell(book, tmp_path):
     cell = cell_of("felony_11359")
     path = edited(book, tmp_path, lambda wb: wb[L.CRITERIA].__setitem__(cell.address, "pardon"))
-    with pytest.raises(CriteriaError, match=rf"^{L.CRITERIA}!{cell.address}: 'pardon' is not"):
+    with pytest.raises(CriteriaError,
+                       match=rf"^edited.xlsx, sheet Criteria, cell {cell.address}: 'pardon' is not"):
         read_criteria(path)
 
 
@@ -70,7 +73,8 @@ def test_a_renamed_sheet_is_named(book, tmp_path):
 
 def test_a_missing_results_column_is_named(book, tmp_path):
     path = edited(book, tmp_path, lambda wb: wb[L.RESULTS].cell(1, 5).__setattr__("value", "X"))
-    with pytest.raises(InputError, match=r"Results!1: the column 'County' is missing"):
+    with pytest.raises(InputError,
+                       match=r"^edited.xlsx, sheet Results, row 1: the column 'County' is missing"):
         read_facts(path)
 
 
@@ -80,7 +84,8 @@ def test_a_scenario_row_with_an_unknown_criterion_names_the_cell(book, tmp_path)
         wb[L.CRITERIA].cell(row + 1, L.LABEL_COL + 1).value = "Mine"
         wb[L.CRITERIA].cell(row + 1, L.VALUE_COL + 1).value = "Amnesty for all"
     path = edited(book, tmp_path, change)
-    with pytest.raises(InputError, match=rf"{L.CRITERIA}!{L.a1(row, L.VALUE_COL)}"):
+    with pytest.raises(InputError,
+                       match=rf"^edited.xlsx, sheet Criteria, cell {L.a1(row, L.VALUE_COL)}: "):
         read_scenarios(path)
 
 

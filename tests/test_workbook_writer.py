@@ -4,7 +4,9 @@ atomic, fast."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -135,3 +137,46 @@ def test_sixty_thousand_rows_are_written_in_seconds(result, tmp_path):
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.RESULTS).to_python()
     assert len(rows) == 60_001
     assert seconds < 15, f"{seconds:.1f} s"  # ~3 s here; generous for slow CI machines
+
+
+NOTED_FILES = ("truncated_row.csv", "latin1_name.csv")  # a rejected line, Latin-1, split persons
+
+
+def about_rows(path) -> list[list]:
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.ABOUT).to_python()
+
+
+def test_the_about_sheet_lists_the_notes_cmr_xl_run_prints(tmp_path):
+    """A court reading the workbook sees what the reader repaired, rejected or found odd:
+    the very `note: ...` lines of the terminal, one per row, wrapped in rows tall enough."""
+    from click.testing import CliRunner
+
+    from cmr_xl.cli import cli
+
+    hostile = Path(__file__).parent / "hostile" / "files"
+    files = [shutil.copy(hostile / name, tmp_path / name) for name in NOTED_FILES]
+    book = tmp_path / "noted.xlsx"
+    done = CliRunner().invoke(cli, ["run", *map(str, files), "--county", "SACRAMENTO",
+                                    "--as-of", "2020-07-01", "--workbook", str(book)])
+    assert done.exit_code == 0, done.output
+    printed = [line.removeprefix("note: ") for line in done.stderr.splitlines()
+               if line.startswith("note: ") and "--csv-dir" not in line]
+    assert len(printed) == 3
+    rows = {row[L.ABOUT_KEY_COL]: row for row in about_rows(book) if row and row[0]}
+    assert rows["notes"][L.ABOUT_VALUE_COL] == 3
+    assert [rows[f"note.{n}"][L.ABOUT_VALUE_COL] for n in (1, 2, 3)] == printed
+    assert [rows[f"note.{n}"][L.ABOUT_LABEL_COL] for n in (1, 2, 3)] == [
+        "Note 1", "Note 2", "Note 3"]
+    keys = list(rows)  # after the row accounting, before the criteria snapshot
+    assert keys.index("rows.rows_rejected") < keys.index("notes") < keys.index("criteria_name")
+    sheet = openpyxl.load_workbook(book)[L.ABOUT]
+    longest = sheet.cell(keys.index("note.3") + L.ABOUT_FIRST_ROW + 1, L.ABOUT_VALUE_COL + 1)
+    assert longest.value == printed[2] and len(printed[2]) > 300
+    assert longest.alignment.wrap_text
+    assert sheet.row_dimensions[longest.row].height >= 15 * 5  # 380 characters, 70 a line
+
+
+def test_a_file_without_notes_says_so_on_about(book):
+    rows = {row[L.ABOUT_KEY_COL]: row for row in about_rows(book) if row and row[0]}
+    assert rows["notes"][L.ABOUT_VALUE_COL] == 0
+    assert not [key for key in rows if key.startswith("note.")]

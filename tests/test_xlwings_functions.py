@@ -13,7 +13,7 @@ from xlwings_helpers import function_call, sheet_values, xlwings_server
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.criteria import criterion_specs
-from cmr_xl.engine.eligibility import determine
+from cmr_xl.engine.eligibility import DETERMINATIONS, determine
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.writer import write_workbook
@@ -142,3 +142,43 @@ def test_block_bounds_cut_only_between_persons(xl):
                                   limit_bytes=700) == [(0, 7), (7, 10)]
     with pytest.raises(Exception, match="one person has more rows"):
         functions.block_bounds(people, max_rows=2)
+
+
+def test_blocks_cut_by_call_bytes_fit_one_call_each_way(xl, book, tmp_path):
+    """make_live's sizing: a block's facts going in plus its answer coming back stay
+    under the limit, measured on the JSON xlwings Server really exchanges, also after a
+    criteria edit that lengthens reasons and traces."""
+    import json
+
+    functions = xl[1]
+    result = county_run(people=300, seed=5)
+    table = sheet_values(write_workbook(result, tmp_path / "big.xlsx"), L.RESULTS)
+    header, rows = table[0][:FACTS_WIDTH], [row[:FACTS_WIDTH] for row in table[1:]]
+    before = call(xl, "cmr_determine", rows, book["criteria"], [header])
+    limit = 60_000
+    bounds = functions.block_bounds([r[0] for r in rows], functions.call_bytes(rows, before),
+                                    limit_bytes=limit)
+    assert len(bounds) > 3
+    edited = edit(book["criteria"], relief_under_21="yes", relief_only_prop64="yes",
+                  relief_years_crime_free=10)
+    for a, b in bounds:
+        answer = call(xl, "cmr_determine", rows[a:b], edited, [header])
+        assert len(answer) == b - a and answer[0][3] in DETERMINATIONS
+        assert len(json.dumps(rows[a:b])) + len(json.dumps(answer)) <= limit
+
+
+def edit(criteria: list, **values) -> list:
+    """The Criteria block with some value cells changed, as a clerk would type them."""
+    rows = [list(row) for row in criteria]
+    for row in rows:
+        if row[0] in values:
+            row[2] = values[row[0]]
+    return rows
+
+
+def test_an_answer_too_big_for_one_call_says_what_to_do(xl, book, monkeypatch):
+    functions = xl[1]
+    monkeypatch.setattr(functions, "PAYLOAD_LIMIT_BYTES", 2_000)
+    out = call(xl, "cmr_determine", book["facts"], book["criteria"])
+    assert len(out) == 1 and out[0][0].startswith("cmr-xl: this block's answer is about ")
+    assert out[0][0].endswith("run the 'make_live' script again to cut smaller blocks")

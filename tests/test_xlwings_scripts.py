@@ -10,12 +10,11 @@ import json
 import pytest
 import xlwings as xw
 from workbook_helpers import county_run, doj_file
-from xlsxwriter.utility import xl_col_to_name
 from xlwings_helpers import book_payload, xlwings_server
 
 from cmr_xl.engine.criteria import criterion_specs
 from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.engine.results_columns import DETERMINATION, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import MANIFEST_AT, OUTCOME_HEADER_ROW
 from cmr_xl.workbook.writer import write_workbook
@@ -60,6 +59,24 @@ def alerts(actions):
     return [a["args"][0] for a in actions if a["func"] == "alert"]
 
 
+def summary_grid(actions):
+    """The Summary as the script writes it: one block of values and formulas from A1."""
+    [grid] = [a["values"] for a in actions if a["func"] == "setFormula"
+              and a["sheet_position"] == 2 and (a["start_row"], a["start_column"]) == (0, 0)]
+    return grid
+
+
+def about_rows(actions):
+    """{key: (sheet row, label, value)} of the About rows the script writes."""
+    found = {}
+    for action in actions:
+        if action["func"] == "setValues" and action["sheet_position"] == 3:
+            for offset, row in enumerate(action["values"]):
+                if row[0]:
+                    found[row[0]] = (action["start_row"] + offset, row[1], row[2])
+    return found
+
+
 def test_the_contract_matches_the_workbook_layout():
     assert (C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT) == (L.CRITERIA, L.RESULTS, L.SUMMARY,
                                                            L.ABOUT)
@@ -95,10 +112,9 @@ def test_recalculate_writes_the_new_determinations(xl, filled):
     used = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0
             and a["start_column"] == L.USED_COL and a["start_row"] == row]
     assert used and used[0]["values"] == [["dismiss and seal"]]
-    what_if = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 2
-               and a["start_row"] == OUTCOME_HEADER_ROW + 1 and a["start_column"] == 2]
-    assert what_if[0]["values"] == [[result.summary["dismiss_all_prop64"]["determinations"][
-        "Eligible for Dismissal"]]]
+    grid = summary_grid(actions)
+    assert grid[OUTCOME_HEADER_ROW + 1][2] == result.summary["dismiss_all_prop64"][
+        "determinations"]["Eligible for Dismissal"]
     about = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 3]
     keys = [r[0] for a in about for r in a["values"]]
     assert "computed_at" in keys and "input.1.sha256" in keys
@@ -144,17 +160,43 @@ def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     result, path = filled
     actions = run_script(xl, "make_live", payload(path, len(result.facts)))
     assert [a for a in actions if a["func"] == "addSheet"][0]["args"][1] == C.LIVE
-    blocks = [a["values"][0][0] for a in actions if a["func"] == "setFormula"
-              and a["values"][0][0].startswith("=CMR_DETERMINE(")]
+    formulas = [a for a in actions if a["func"] == "setFormula"]
+    blocks = [a["values"][0][0] for a in formulas if str(a["values"][0][0]).startswith(
+        "=CMR_DETERMINE(")]
     bottom = C.CRITERIA_FIRST_ROW + len(criterion_specs()) - 1
-    last = xl_col_to_name(len(FACT_COLUMNS) - 1)  # the facts columns, A to the last fact
-    assert blocks[0] == (f"=CMR_DETERMINE(Results!$A$2:${last}${len(result.facts) + 1},"
-                         f"Criteria!$A$5:$C${bottom},Results!$A$1:${last}$1)")
-    index = [a for a in actions if a["func"] == "setFormula" and isinstance(a["values"], str)
+    assert blocks == [f"=CMR_DETERMINE(Live!$N$2:$N${len(result.facts) + 1},"
+                      f"Criteria!$A$5:$C${bottom},Live!$N$1)"]
+    header, row = live_pack_formulas(actions, len(result.facts))
+    assert header.startswith("=Results!$A$1&\"|\"&Results!$D$1&\"|\"&")  # Subject ID, DOB
+    assert row.startswith('=INDEX(Results!$A:$A,ROW())&"|"&INDEX(Results!$D:$D,ROW())&"|"&')
+    assert "N(INDEX(Results!$AA:$AA,ROW()))" in row  # a yes/no fact: TRUE -> 1 in any language
+    index = [a for a in formulas if isinstance(a["values"], str)
              and a["values"].startswith("=INDEX(Live!")]  # one formula filling a column
     assert len(index) == len(DETERMINATION)
     assert {a["row_count"] for a in index} == {len(result.facts)}
     assert "Live: 1 =CMR_DETERMINE block" in alerts(actions)[0]
+
+
+def live_pack_formulas(actions, rows):
+    """The Live sheet's packing formulas make_live writes: N1, and N2 filled down."""
+    packed = [a for a in actions if a["func"] == "setFormula"
+              and a["start_column"] == C.LIVE_PACKED_COL]
+    [header] = [a["values"][0][0] for a in packed if a["start_row"] == 0]
+    [row] = [a for a in packed if a["start_row"] == 1]
+    assert row["row_count"] == rows
+    return header, row["values"]
+
+
+def test_make_live_refuses_an_empty_row_among_the_convictions(xl, filled):
+    """The blocks address sheet rows, so a gap would shift every answer below it."""
+    result, path = filled
+    data = payload(path, len(result.facts))
+    results = next(s for s in data["sheets"] if s["name"] == L.RESULTS)["values"]
+    results[5] = [""] * len(results[5])
+    actions = run_script(xl, "make_live", data)
+    assert alerts(actions) == ["Results!A6: is an empty row among the convictions. Delete the "
+                               "empty rows (or sort the table), then run make_live again"]
+    assert not [a for a in actions if a["func"] == "setFormula"]
 
 
 def test_freeze_and_export_explain_themselves(xl, filled):
@@ -174,3 +216,80 @@ def test_the_manifest_points_at_the_what_if_table(filled):
     header = summary[manifest["what_if"]["header_row"]]
     assert header[1:4] == ["Chosen criteria", "Dismiss all Prop 64",
                            "Dismiss all HS 11359 felonies"]
+
+
+def column_a(path, first_row):
+    """Column A of a saved workbook's Summary from `first_row` down (what `recalc` wrote)."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.SUMMARY).to_python()
+    return [row[0] if row else "" for row in rows[first_row:]]
+
+
+def test_recalculate_rewrites_reasons_and_sentences_as_cmr_xl_recalc_does(xl, filled, tmp_path):
+    """The button and the command line give the same Summary: dismissals by reason and the
+    criteria in force as sentences, from the same content functions."""
+    import shutil
+
+    import openpyxl
+
+    from cmr_xl.workbook.content import SUMMARY_VARIABLE_START
+    from cmr_xl.workbook.recalc import recalc_workbook
+
+    result, path = filled
+    cell = next(c for c in L.criterion_cells() if c.spec.key == "felony_11359")
+    data = payload(path, len(result.facts))
+    set_cell(data, L.CRITERIA, cell.row, L.VALUE_COL, "dismiss and seal")
+    actions = run_script(xl, "recalculate", data)
+    grid = summary_grid(actions)
+    texts = [row[0] for row in grid[SUMMARY_VARIABLE_START:]]
+
+    new = result.criteria.with_changes(felony_11359="dismiss")
+    old_sentences = set(result.criteria.sentences()) - set(new.sentences())
+    assert old_sentences and not old_sentences & set(texts)  # 'reduce 11359' is gone
+    heading = texts.index("Criteria in force (Workbook criteria)")  # as `recalc` names them
+    assert texts[heading + 1:heading + 1 + len(new.sentences())] == new.sentences()
+    reason = "Dismiss all HS 11359 convictions"
+    old_texts = column_a(path, SUMMARY_VARIABLE_START)
+    assert reason in texts and reason not in old_texts
+    row = SUMMARY_VARIABLE_START + texts.index(reason)
+    assert grid[row][1].startswith("=COUNTIFS(") and f'"={reason}"' in grid[row][1]
+    assert len(grid) >= SUMMARY_VARIABLE_START + len(old_texts)  # old rows emptied too
+    styled = [a for a in actions if a["func"] == "setFontProperty" and a["sheet_position"] == 2
+              and a["start_row"] == SUMMARY_VARIABLE_START + heading and a["args"][0] == "bold"]
+    assert styled, "the heading of the sentences is bold, as the writer makes it"
+
+    edited = tmp_path / "edited.xlsx"
+    shutil.copy(path, edited)
+    wb = openpyxl.load_workbook(edited)
+    wb[L.CRITERIA][cell.address] = "dismiss and seal"
+    wb.save(edited)
+    recalc_workbook(edited)
+    by_recalc = column_a(edited, SUMMARY_VARIABLE_START)
+    assert texts[:len(by_recalc)] == by_recalc
+    assert not any(texts[len(by_recalc):])
+
+
+def test_recalculate_keeps_the_reader_notes_on_about(xl, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from cmr_xl.engine.pipeline import run
+
+    hostile = Path(__file__).parent / "hostile" / "files"
+    files = [shutil.copy(hostile / name, tmp_path / name)
+             for name in ("truncated_row.csv", "latin1_name.csv")]
+    result = run(files, "SACRAMENTO", county_run().criteria)
+    path = write_workbook(result, tmp_path / "noted.xlsx")
+    actions = run_script(xl, "recalculate", payload(path, len(result.facts)))
+    assert alerts(actions)[0].startswith("Recalculated ")
+    about = about_rows(actions)
+    assert about["notes"][2] == 3
+    assert [about[f"note.{n}"][2] for n in (1, 2, 3)] == result.accounting.notes
+    assert about["computed_by"][2].endswith("(add-in recalculate)")
+    row = about["note.3"][0]
+    assert [a["args"] for a in actions if a["func"] == "setWrapText" and a["sheet_position"] == 3
+            and a["start_row"] == row] == [[True]]
+    tall = [a for a in actions if a["func"] == "setRowHeight" and a["start_row"] == row]
+    lines = -(-len(about["note.3"][2]) // 80)  # at least a line per 80 characters
+    assert tall and tall[-1]["args"][0] >= 15 * lines > 15

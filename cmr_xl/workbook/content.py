@@ -9,6 +9,7 @@ the engine's numbers" is checked cell by cell.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from cmr_xl.workbook.layout import (
     ABOUT_KEY_COL,
     ABOUT_LABEL_COL,
     ABOUT_VALUE_COL,
+    ABOUT_VALUE_WIDTH,
     CHANGED,
     CHECK_COL,
     CRITERIA,
@@ -82,6 +84,8 @@ STYLES: dict[str, dict[str, Any]] = {
     "date": {"num_format": "yyyy-mm-dd", "align": "left"},
     "key": {"font_color": "#808080"},
     "value": {"align": "left"},
+    "top": {"valign": "top"},
+    "wrapped": {"align": "left", "valign": "top", "text_wrap": True},
 }
 
 SUMMARY_TABLE_COLS = ("Section", "Felony", "Not felony", "Total", "Dismissal", "Reduction",
@@ -102,6 +106,12 @@ CHART_ANCHOR = (4, 9)  # J5
 SECTION_ROWS = range(7, 11)
 OUTCOME_HEADER_ROW = 18
 MANIFEST_AT = (0, 26)  # AA1, a hidden column
+#: Characters of wrapped text per line in the About value column (ABOUT_VALUE_WIDTH wide;
+#: fewer than fit, since lines break between words), and the height of one line of 11 pt
+#: text in points.
+WRAPPED_LINE_CHARS = ABOUT_VALUE_WIDTH
+LINE_HEIGHT = 15.0
+HEADER_ROWS = (6, OUTCOME_HEADER_ROW)  # Summary table headers with two-line labels
 
 
 def _criterion(text: str) -> str:
@@ -161,7 +171,7 @@ def summary_cells(content: WorkbookContent) -> list[Cell]:
     cells += list(_outcome_rows(content))
     cells.append(Cell(*MANIFEST_AT, json.dumps(summary_manifest(content)), style="key"))
     cells += list(_related_rows(s, content.criteria.related_charges))
-    cells += list(_variable_rows(content))
+    cells += summary_variable_cells(content)
     return cells
 
 
@@ -217,14 +227,20 @@ def _by_section(content: WorkbookContent) -> dict[tuple[str, str], int]:
 
 
 def summary_manifest(content: WorkbookContent) -> dict[str, Any]:
-    """Where the values cmr-xl computes sit on the Summary, for the add-in's scripts
-    (which do not import this package): the what-if table's header row, first computed
-    column and each row's path in summary.json."""
-    return {"what_if": {
-        "header_row": OUTCOME_HEADER_ROW, "first_col": 2,
-        "rows": [[OUTCOME_HEADER_ROW + 1 + i, list(path)]
-                 for i, (_, path) in enumerate(OUTCOME_ROWS)],
-        "columns": 1 + len(content.scenarios)}}
+    """Where the cells cmr-xl computes sit on the Summary, so that the add-in's scripts
+    know what the sheet held before they rewrite it: the what-if table (header row, first
+    computed column, each row's path in summary.json, number of computed columns) and the
+    rows of the part whose length varies (dismissal reasons, criteria sentences)."""
+    variable = summary_variable_cells(content)
+    return {
+        "what_if": {
+            "header_row": OUTCOME_HEADER_ROW, "first_col": 2,
+            "rows": [[OUTCOME_HEADER_ROW + 1 + i, list(path)]
+                     for i, (_, path) in enumerate(OUTCOME_ROWS)],
+            "columns": 1 + len(content.scenarios)},
+        "variable": {"first_row": SUMMARY_VARIABLE_START,
+                     "last_row": max(c.row for c in variable)},
+    }
 
 
 def _outcome_rows(content: WorkbookContent) -> Iterator[Cell]:
@@ -268,6 +284,14 @@ def _related_rows(s: dict[str, Any] | None, reviewed: bool) -> Iterator[Cell]:
         formula = countifs(("determination", outcome), related)
         yield Cell(row, 1, lookup(s, key) or 0, formula=formula, style="count",
                    key=key if lookup(s, key) is not None else None)
+
+
+def summary_variable_cells(content: WorkbookContent) -> list[Cell]:
+    """The Summary's last part, whose length depends on the data: dismissals by reason
+    (COUNTIFS over Results) and the criteria in force as sentences, with each what-if
+    scenario's changes. The writer, `cmr-xl recalc` and the add-in's scripts all write
+    these cells."""
+    return list(_variable_rows(content))
 
 
 def _variable_rows(content: WorkbookContent) -> Iterator[Cell]:
@@ -330,6 +354,11 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
     for name, value in (audit.get("rows") or {}).items():
         if isinstance(value, (int, float, str)):
             rows.append((f"rows.{name}", f"Rows: {name.replace('_', ' ')}", value))
+    notes = reader_notes(audit)
+    rows.append(("notes", "Notes on reading the DOJ file(s) (also printed by cmr-xl run)",
+                 len(notes)))
+    rows += [(f"note.{number}", f"Note {number}", note)
+             for number, note in enumerate(notes, start=1)]
     rows.append(("criteria_name", "Criteria", content.criteria.name))
     for spec in criterion_specs():
         value = cell_value(spec, getattr(content.criteria, spec.key))
@@ -342,10 +371,64 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
     cells = [Cell(0, ABOUT_LABEL_COL, "About these results", style="title")]
     for offset, (key, label, value) in enumerate(rows):
         row = ABOUT_FIRST_ROW + offset
-        style = "date" if key in ("as_of", "criteria.as_of") else "value"
-        cells += [Cell(row, ABOUT_KEY_COL, key, style="key"), Cell(row, ABOUT_LABEL_COL, label),
+        note = key.startswith("note.")
+        style = ("date" if key in ("as_of", "criteria.as_of") else
+                 "wrapped" if note else "value")
+        cells += [Cell(row, ABOUT_KEY_COL, key, style="key"),
+                  Cell(row, ABOUT_LABEL_COL, label, style="top" if note else "text"),
                   Cell(row, ABOUT_VALUE_COL, value, style=style)]
     return cells
+
+
+def row_heights(cells: list[Cell]) -> dict[int, float]:
+    """Heights (points) of the rows whose wrapped text needs more than one line (Excel and
+    LibreOffice keep a row one line high when they open a file, whatever it holds), and of
+    the Summary's table headers, two lines each."""
+    heights: dict[int, float] = {}
+    for cell in cells:
+        if cell.style == "header" and cell.row in HEADER_ROWS and cell.col == 0:
+            heights[cell.row] = 2 * LINE_HEIGHT
+        if cell.style == "wrapped" and isinstance(cell.value, str):
+            lines = sum(max(1, math.ceil(len(part) / WRAPPED_LINE_CHARS))
+                        for part in cell.value.split("\n"))
+            if lines > 1:
+                heights[cell.row] = max(heights.get(cell.row, 0.0), LINE_HEIGHT * lines)
+    return heights
+
+
+def reader_notes(audit: dict[str, Any]) -> list[str]:
+    """What the DOJ reader repaired, rejected or found odd, in plain words: the same
+    notes `cmr-xl run` prints and summary.json keeps under "rows"."""
+    return [str(note) for note in (audit.get("rows") or {}).get("notes") or [] if note]
+
+
+def audit_from_about(about: dict[str, Any]) -> dict[str, Any]:
+    """What a workbook's About sheet (read back as {key: value}) says about the run that
+    read the DOJ file: inputs, row accounting and the reader's notes carry over to every
+    recalculation, which does not read the file again."""
+    inputs: dict[int, dict[str, Any]] = {}
+    notes: dict[int, str] = {}
+    rows: dict[str, Any] = {}
+    for key, value in about.items():
+        if key.startswith("input."):
+            _, number, name = key.split(".", 2)
+            if number.isdigit():
+                inputs.setdefault(int(number), {})[name] = value
+        elif key.startswith("note."):
+            number = key.split(".", 1)[1]
+            if number.isdigit() and value not in (None, ""):
+                notes[int(number)] = str(value)
+        elif key.startswith("rows."):
+            rows[key.split(".", 1)[1]] = value
+    if notes:
+        rows["notes"] = [notes[n] for n in sorted(notes)]
+    return {
+        "cmr_xl_version": __version__,
+        "started": about.get("run.started") or "",
+        "seconds": about.get("run.seconds") or "",
+        "inputs": [inputs[n] for n in sorted(inputs)],
+        "rows": rows,
+    }
 
 
 def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
@@ -369,4 +452,5 @@ def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
     return (f'=IF({invalid},"{message}",IF(OR(ISBLANK({u}),{u}={v}),"","{CHANGED}"))')
 
 
-__all__ = ["CHECK_COL", "Cell", "STYLES", "WorkbookContent", "about_cells", "summary_cells"]
+__all__ = ["CHECK_COL", "Cell", "STYLES", "WorkbookContent", "about_cells", "audit_from_about",
+           "reader_notes", "row_heights", "summary_cells", "summary_variable_cells"]

@@ -28,7 +28,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
-from cmr_xl.engine.criteria import PROP64_SECTIONS
+from cmr_xl.engine.criteria import PROP64_SECTIONS, criterion_specs
 from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
 from cmr_xl.engine.errors import InputError
@@ -36,7 +36,7 @@ from cmr_xl.engine.facts import PROP64_TYPE
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.reader import Workbook, read_about
+from cmr_xl.workbook.reader import Workbook, criterion_locations, read_about
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
 FILE_PREFIX = "court-copy_"
@@ -128,7 +128,7 @@ def read_cases(book: Workbook) -> pd.DataFrame:
     rows = book.rows(L.RESULTS)
     header_row = _header_row(rows, book)
     header = [_label(v) for v in rows[header_row]]
-    where = f"{book.path.name}: {L.RESULTS}!{L.a1(header_row, 0)}:{L.a1(header_row, max(len(header) - 1, 0))}"
+    where = L.place(book.path, L.RESULTS, header_row + 1)
     positions: dict[str, int] = {}
     for column in REQUIRED_COLUMNS:
         if column.label.casefold() not in header:
@@ -159,7 +159,7 @@ def _check_determined(cases: pd.DataFrame, path: Path) -> None:
             first = cases[bad].iloc[0]
             where = L.a1(first[SHEET_ROW], cases.attrs["columns"][key])
             raise InputError(
-                f"{path.name}: {L.RESULTS}!{where}", f"{_BY_KEY[key].label} is "
+                L.place(path, L.RESULTS, where), f"{_BY_KEY[key].label} is "
                 f"{first[key] or 'empty'!r} ({int(bad.sum()):,} row(s) like it)",
                 "Recalculate (the add-in's Recalculate button, or `cmr-xl recalc "
                 f"{path.name}`) and save, then export again; nothing was written")
@@ -189,7 +189,7 @@ def _header_row(rows: list[list[Any]], book: Workbook) -> int:
         if hits > best_hits:
             best, best_hits = number, hits
     if best_hits < 3:
-        raise InputError(f"{book.path.name}: {L.RESULTS}!A1",
+        raise InputError(L.place(book.path, L.RESULTS, "A1"),
                          f"no header row of cmr-xl results in the first {HEADER_SEARCH_ROWS} rows "
                          f"(looked for {', '.join(c.label for c in CASE_COLUMNS[:4])}, ...)",
                          "Restore the header row, or write the workbook again with "
@@ -258,21 +258,49 @@ def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
     """Refuse results computed under other criteria than the Criteria sheet shows: a court
     must never receive determinations the DA did not mean to send. Compares each value
     cell with the criteria snapshot on the About sheet (what the results used), so that
-    it works whether or not the Check formulas were recalculated."""
-    if L.CRITERIA not in book.sheet_names:
-        return
-    for number, row in enumerate(book.rows(L.CRITERIA)):
-        key = f"criteria.{_cell(row, L.KEY_COL)}"
-        if key not in about:
-            continue
-        used = about[key]
-        if _comparable(_cell(row, L.VALUE_COL)) != _comparable(used):
+    it works whether or not the Check formulas were recalculated. The value cells are
+    found by their defined names, so a renamed Criteria sheet is still checked; when
+    neither they nor the sheet can be found, or the snapshot is gone, nothing is written.
+    (A workbook with neither, such as a hand-made Results sheet, has nothing to check.)"""
+    used = {spec.key: about[f"criteria.{spec.key}"] for spec in criterion_specs()
+            if f"criteria.{spec.key}" in about}
+    cells = criterion_locations(book)
+    name = book.path.name
+    if not used:
+        if cells:
             raise InputError(
-                f"{book.path.name}: {L.CRITERIA}!{L.a1(number, L.VALUE_COL)}",
+                f"{name}: sheet '{L.ABOUT}'", "does not record the criteria the results were "
+                f"computed with (sheets found: {', '.join(book.sheet_names)}), so cmr-xl "
+                "cannot check them against the Criteria sheet",
+                f"Rename the sheet back to '{L.ABOUT}' if it was renamed, or recalculate "
+                f"(`cmr-xl recalc {name}`) to record them again; nothing was written")
+        return
+    if not cells:
+        raise InputError(
+            f"{name}: sheet '{L.CRITERIA}'", f"is missing (sheets found: "
+            f"{', '.join(book.sheet_names)}), so cmr-xl cannot check that the results were "
+            "computed with the criteria the workbook shows",
+            f"Rename the sheet back to '{L.CRITERIA}'; nothing was written")
+    for key, value in used.items():
+        if key not in cells:
+            spec = next(s for s in criterion_specs() if s.key == key)
+            raise InputError(
+                L.place(name, L.CRITERIA), f"the row for '{spec.label}' is missing, so cmr-xl "
+                "cannot check that the results were computed with the criteria it shows",
+                "Restore it (Undo), then export again; nothing was written")
+        sheet, row, col = cells[key]
+        if _comparable(_cell(_row(book, sheet, row), col)) != _comparable(value):
+            raise InputError(
+                L.place(name, sheet, L.a1(row, col)),
                 f"this criterion was changed after the results were computed (they used "
-                f"{_text(used) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
-                f"button, or `cmr-xl recalc {book.path.name}`), or undo the change; nothing was "
+                f"{_text(value) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
+                f"button, or `cmr-xl recalc {name}`), or undo the change; nothing was "
                 "written")
+
+
+def _row(book: Workbook, sheet: str, row: int) -> list[Any]:
+    rows = book.rows(sheet)
+    return rows[row] if row < len(rows) else []
 
 
 def _comparable(value: Any) -> Any:
@@ -304,14 +332,14 @@ def _this_county(cases: pd.DataFrame, source: Source, path: Path) -> pd.DataFram
     if not county:
         found = sorted(set(counties) - {""})
         if len(found) > 1:
-            raise InputError(f"{path.name}: {L.ABOUT}", "the county is not recorded and the "
+            raise InputError(L.place(path, L.ABOUT), "the county is not recorded and the "
                              f"Results hold several ({', '.join(found[:5])})",
                              "Write the workbook again with `cmr-xl run ... --workbook`")
         county = found[0] if found else ""
     kept = cases[counties == county].reset_index(drop=True)
     kept.attrs = dict(cases.attrs)
     if kept.empty:
-        raise InputError(f"{path.name}: {L.RESULTS}!A2", f"no cases of {county or 'the county'} "
+        raise InputError(L.place(path, L.RESULTS, "A2"), f"no cases of {county or 'the county'} "
                          "to export", "Import the county's DOJ file first (or `cmr-xl run ... "
                          "--workbook`)")
     return kept

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
@@ -37,6 +38,19 @@ def sheet_ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{a1(row, col, absolute=True)}"
 
 
+def place(book: str | Path | None, sheet: str, cell: str | int | None = None) -> str:
+    """Where a problem is in a workbook, as every message names it: the file, the sheet
+    and the cell ('BOOK.xlsx, sheet Criteria, cell C13'), cells ('..., cells A1:AT1') or
+    row (an int, 1-based: '..., row 1')."""
+    parts = [Path(book).name] if book else []
+    parts.append(f"sheet {sheet}")
+    if isinstance(cell, int):
+        parts.append(f"row {cell}")
+    elif cell:
+        parts.append(f"{'cells' if ':' in cell else 'cell'} {cell}")
+    return ", ".join(parts)
+
+
 # --- Criteria sheet ---------------------------------------------------------------------
 
 KEY_COL, LABEL_COL, VALUE_COL, CHECK_COL, USED_COL, DEFAULT_COL, HELP_COL = range(7)
@@ -46,6 +60,7 @@ CRITERIA_HEADERS = ("key", "Criterion", "Value (change these)", "Check", "Used i
 SCENARIO_ROWS = 6
 SCENARIO_HEADERS = ("key", "Scenario name", "Criterion to change", "New value")
 YES, NO = "yes", "no"
+WORKBOOK_CRITERIA = "Workbook criteria"  # the name of criteria read from a Criteria sheet
 CHANGED = "Changed since the results were computed: recalculate"
 
 
@@ -178,3 +193,4 @@ def results_name_ref(key: str) -> str:
 
 ABOUT_KEY_COL, ABOUT_LABEL_COL, ABOUT_VALUE_COL = 0, 1, 2
 ABOUT_FIRST_ROW = 2
+ABOUT_KEY_WIDTH, ABOUT_LABEL_WIDTH, ABOUT_VALUE_WIDTH = 22, 58, 70  # characters

@@ -175,14 +175,18 @@ def _sheet_data(sheet_xml: str) -> str:
     return match.group(0) if match else ""
 
 
-def replace_sheet_data(sheet_xml: str, cells: dict[tuple[int, int], XmlCell]) -> str:
-    """The sheet with its <sheetData> replaced by exactly `cells`, dimension updated."""
+def replace_sheet_data(sheet_xml: str, cells: dict[tuple[int, int], XmlCell],
+                       heights: dict[int, float] | None = None) -> str:
+    """The sheet with its <sheetData> replaced by exactly `cells`, dimension updated;
+    `heights` gives rows (0-based) their height in points."""
     rows: dict[int, list[tuple[int, XmlCell]]] = {}
     for (row, col), cell in cells.items():
         rows.setdefault(row, []).append((col, cell))
     body = []
     for row in sorted(rows):
-        body.append(f'<row r="{row + 1}">')
+        height = (heights or {}).get(row)
+        size = f' ht="{height:g}" customHeight="1"' if height else ""
+        body.append(f'<row r="{row + 1}"{size}>')
         body += [cell_xml(_ref(row, col), cell) for col, cell in sorted(rows[row],
                                                                            key=lambda x: x[0])]
         body.append("</row>")

@@ -3,28 +3,33 @@ scenarios, the facts table from Results, and the About details.
 
 Values are read as Excel or LibreOffice last computed them (cached results), with
 python-calamine when it is installed (fast, Rust) and openpyxl's streaming reader
-otherwise. Errors name the sheet and cell, e.g. "Criteria!C13: 'abc' is not a whole
-number for ...".
+otherwise. Errors name the file, sheet and cell, e.g. "BOOK.xlsx, sheet Criteria, cell
+C13: 'abc' is not a whole number for ..."
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from cmr_xl.engine.cell_values import EXCEL_EPOCH, typed_column
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 
 Rows = list[list[Any]]
-EXCEL_EPOCH = datetime(1899, 12, 30)
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: A defined name's single-cell target: Criteria!$C$9, or 'Sheet name'!$C$9 (quote doubled)
+CELL_TARGET = re.compile(r"^=?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!]+))!"
+                         r"\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>[0-9]+)$")
 
 
 class Workbook:
@@ -38,6 +43,7 @@ class Workbook:
             raise InputError(str(self.path), "is not an .xlsx workbook",
                              "Save it as an Excel workbook (.xlsx) and try again")
         self._sheets: dict[str, Rows] = {}
+        self._defined: dict[str, str] | None = None
         self.sheet_names = self._names()
 
     def _names(self) -> list[str]:
@@ -66,6 +72,37 @@ class Workbook:
         if sheet not in self._sheets:
             self._sheets[sheet] = self._read(sheet)
         return self._sheets[sheet]
+
+    def defined_names(self) -> dict[str, str]:
+        """The workbook's defined names (workbook scope) and what they refer to, e.g.
+        'crit_felony_11359' -> 'Criteria!$C$9'. Excel and LibreOffice keep a name on its
+        cell when the sheet is renamed or rows are inserted above it."""
+        if self._defined is None:
+            self._defined = {}
+            try:
+                with zipfile.ZipFile(self.path) as archive:
+                    root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+            except (KeyError, OSError, zipfile.BadZipFile, ElementTree.ParseError):
+                return self._defined
+            for element in root.iter(f"{{{MAIN_NS}}}definedName"):
+                name = element.get("name")
+                if name and element.get("localSheetId") is None:
+                    self._defined[name] = (element.text or "").strip()
+        return self._defined
+
+    def named_cell(self, name: str) -> tuple[str, int, int] | None:
+        """(sheet, row, col), 0-based, of a defined name that refers to one cell of a sheet
+        of this workbook; None when the name is absent, broken (#REF!) or elsewhere."""
+        found = CELL_TARGET.match(self.defined_names().get(name, ""))
+        if not found:
+            return None
+        sheet = found["plain"] if found["plain"] is not None else found["quoted"].replace("''", "'")
+        if sheet not in self.sheet_names:
+            return None
+        col = 0
+        for letter in found["col"].upper():
+            col = col * 26 + ord(letter) - 64
+        return sheet, int(found["row"]) - 1, col - 1
 
     def _read(self, sheet: str) -> Rows:
         if self._calamine is not None:
@@ -106,7 +143,7 @@ def _criterion_value(raw: Any, kind: str) -> Any:
 
 def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria:
     """The criteria in the Criteria sheet's value cells; a bad or missing value raises a
-    CriteriaError naming its cell."""
+    CriteriaError naming the file and cell."""
     book = book or Workbook(path)
     rows = book.rows(L.CRITERIA)
     where = key_rows(rows)
@@ -115,14 +152,38 @@ def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria
     for spec in criterion_specs():
         if spec.key not in where:
             expected = next(c for c in L.criterion_cells() if c.spec.key == spec.key)
-            raise InputError(f"{L.CRITERIA}!{expected.address}",
+            raise InputError(L.place(book.path, L.CRITERIA, expected.address),
                              f"the row for '{spec.label}' is missing",
                              "Restore it (Undo), or copy the Criteria sheet of `cmr-xl new`")
         row = where[spec.key]
-        locations[spec.key] = f"{L.CRITERIA}!{L.a1(row, L.VALUE_COL)}"
+        locations[spec.key] = L.place(book.path, L.CRITERIA, L.a1(row, L.VALUE_COL))
         values[spec.key] = _criterion_value(_cell(rows, row, L.VALUE_COL), spec.kind)
-    return criteria_from_mapping(values, where=L.CRITERIA, locations=locations,
-                                 name="Workbook criteria")
+    return criteria_from_mapping(values, where=L.place(book.path, L.CRITERIA),
+                                 locations=locations, name=L.WORKBOOK_CRITERIA)
+
+
+def criterion_locations(book: Workbook) -> dict[str, tuple[str, int, int]]:
+    """Where each criterion's value cell is, as (sheet, row, col), 0-based. The sheet is
+    the one named Criteria or, when it was renamed, the one its defined names (crit_KEY)
+    now point at: Excel and LibreOffice carry the names along with a sheet's new name. In
+    that sheet a criterion's row is found by its key in column A (as `read_criteria`
+    finds it), else by its defined name. Criteria found neither way are left out: an
+    empty result means no Criteria sheet can be found."""
+    named = {cell.spec.key: book.named_cell(cell.name) for cell in L.criterion_cells()}
+    sheets = [target[0] for target in named.values() if target is not None]
+    sheet = L.CRITERIA if L.CRITERIA in book.sheet_names else (
+        max(set(sheets), key=sheets.count) if sheets else None)
+    if sheet is None:
+        return {}
+    where = key_rows(book.rows(sheet))
+    found: dict[str, tuple[str, int, int]] = {}
+    for spec in criterion_specs():
+        target = named[spec.key]
+        if spec.key in where:
+            found[spec.key] = (sheet, where[spec.key], L.VALUE_COL)
+        elif target is not None and target[0] == sheet:
+            found[spec.key] = target
+    return found
 
 
 def read_scenarios(path: str | Path, base: Criteria | None = None, *,
@@ -142,18 +203,19 @@ def read_scenarios(path: str | Path, base: Criteria | None = None, *,
                               (L.LABEL_COL, L.VALUE_COL, L.CHECK_COL))
         if name in (None, "") and label in (None, ""):
             continue
-        place = f"{L.CRITERIA}!{L.a1(number, L.VALUE_COL)}"
+        place = L.place(book.path, L.CRITERIA, L.a1(number, L.VALUE_COL))
         if name in (None, ""):
-            raise InputError(f"{L.CRITERIA}!{L.a1(number, L.LABEL_COL)}",
+            raise InputError(L.place(book.path, L.CRITERIA, L.a1(number, L.LABEL_COL)),
                              "a what-if row has no scenario name", "Name the scenario")
         spec = by_label.get(str(label or "").strip().lower())
         if spec is None:
             raise InputError(place, f"{label!r} is not a criterion",
                              "Choose the criterion from the dropdown")
         changes.setdefault(str(name), {})[spec.key] = _criterion_value(value, spec.kind)
-        locations.setdefault(str(name), {})[spec.key] = (
-            f"{L.CRITERIA}!{L.a1(number, L.CHECK_COL)}")
-    return [criteria_from_mapping({**base.as_mapping(), **change}, where=L.CRITERIA,
+        locations.setdefault(str(name), {})[spec.key] = L.place(
+            book.path, L.CRITERIA, L.a1(number, L.CHECK_COL))
+    return [criteria_from_mapping({**base.as_mapping(), **change},
+                                  where=L.place(book.path, L.CRITERIA),
                                   locations=locations[name], name=name)
             for name, change in changes.items()]
 
@@ -182,7 +244,8 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     positions = {}
     for column in columns:
         if column.label not in header:
-            raise InputError(f"{L.RESULTS}!1", f"the column '{column.label}' is missing",
+            raise InputError(L.place(book.path, L.RESULTS, 1),
+                             f"the column '{column.label}' is missing",
                              "Restore the column header (it names the fact), or write the "
                              "workbook again with `cmr-xl run ... --workbook`")
         positions[column.key] = header.index(column.label)
@@ -193,8 +256,9 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
         grid = pd.DataFrame(columns=range(width), dtype=object)
     filled = grid.notna().any(axis=1).to_numpy()
     grid = grid[filled].reset_index(drop=True)
-    frame = pd.DataFrame({column.key: _typed(grid[positions[column.key]], column)
-                          for column in columns})
+    frame = pd.DataFrame({
+        column.key: typed_column(grid[positions[column.key]].to_numpy(dtype=object), column)
+        for column in columns})
     frame.attrs["sheet_rows"] = np.flatnonzero(filled) + 1  # an array: pandas deep-copies attrs
     return frame
 
@@ -204,53 +268,3 @@ def read_facts(path: str | Path, *, book: Workbook | None = None) -> pd.DataFram
     return read_results(path, book=book, columns=FACT_COLUMNS)
 
 
-INTEGER_COLUMNS = {"other_felonies", "other_convictions", "source_line"}
-
-
-def _typed(values: pd.Series, column: Column) -> pd.Series:
-    """Cell values as the engine's dtypes, vectorised (calamine gives dates as dates,
-    numbers as floats; a clerk may have typed anything)."""
-    if column.kind == "date":
-        return _dates(values)
-    if column.kind == "bool":
-        return values.isin([True, "TRUE", "True", "true", "YES", "yes", "1"]).astype(bool)
-    if column.kind == "number":
-        numbers = pd.to_numeric(values, errors="coerce")
-        if column.key in INTEGER_COLUMNS:
-            return numbers.fillna(0).round().astype("int64")
-        whole = numbers.dropna()
-        if (whole == whole.round()).all():
-            return numbers.round().astype("Int64")
-        return numbers.astype("float64")
-    try:  # the usual case, only text and empty cells: converted in Arrow, in C
-        return pd.Series(pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
-                         .to_pandas(types_mapper=pd.ArrowDtype)).astype("string")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    is_text = values.map(lambda v: type(v) is str).to_numpy(dtype=bool)
-    text = values.where(is_text, None)
-    others = ~is_text & values.notna().to_numpy()
-    if others.any():
-        text[others] = values[others].map(_text)
-    return text.astype("string")
-
-
-def _dates(values: pd.Series) -> pd.Series:
-    kinds = set(map(type, values.dropna().to_numpy()))
-    if kinds <= {date, datetime}:  # as written by cmr-xl, Excel or LibreOffice
-        return pd.to_datetime(values, errors="coerce").astype("datetime64[ns]")
-    numeric = pd.to_numeric(values.where(values.map(
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)), None), errors="coerce")
-    serials = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(numeric, unit="D")
-    other = values.where(numeric.isna(), None).map(
-        lambda v: datetime(v.year, v.month, v.day) if isinstance(v, date) else v)
-    parsed = pd.to_datetime(other, errors="coerce", format="mixed")
-    return parsed.where(numeric.isna(), serials).astype("datetime64[ns]")
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()[:10]
-    return str(value)

@@ -28,7 +28,9 @@ from cmr_xl.workbook.content import (
     Cell,
     WorkbookContent,
     about_cells,
+    audit_from_about,
     check_formula,
+    row_heights,
     summary_cells,
 )
 from cmr_xl.workbook.package import (
@@ -66,12 +68,14 @@ def recalc_workbook(path: str | Path) -> dict[str, Any]:
             raise InputError(f"{path.name}: sheet '{sheet}'", "is missing (renamed or deleted?)",
                              f"Rename the sheet back to '{sheet}'")
     header = [str(v) if v is not None else "" for v in book.rows(L.RESULTS)[0]]
-    package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), header, content))
+    package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), header, content,
+                                               path))
     package.replace(parts[L.CRITERIA], _used_column(package.text(parts[L.CRITERIA]),
                                                     book.rows(L.CRITERIA), content))
     for sheet, cells in ((L.SUMMARY, summary_cells(content)), (L.ABOUT, about_cells(content))):
         xml = package.text(parts[sheet])
-        package.replace(parts[sheet], replace_sheet_data(xml, _styled(xml, cells)))
+        package.replace(parts[sheet], replace_sheet_data(xml, _styled(xml, cells),
+                                                         row_heights(cells)))
     package.calculate_on_load()
     with atomic_path(path) as temporary:
         package.write(temporary)
@@ -89,36 +93,23 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     previous = read_results(path, book=book, columns=DETERMINATION)
     county = str(about.get("county") or "").strip()
     if not county:
-        raise InputError(f"{L.ABOUT}!C4", "names no county: this workbook has no results yet",
+        county_cell = L.a1(L.ABOUT_FIRST_ROW + 1, L.ABOUT_VALUE_COL)
+        raise InputError(L.place(path, L.ABOUT, county_cell),
+                         "names no county: this workbook has no results yet",
                          "Fill it first: `cmr-xl run DOJ_FILE --county NAME --as-of DATE "
                          "--workbook THIS.xlsx`, or the add-in's Import")
-    rows = {key.split(".", 1)[1]: value for key, value in about.items() if key.startswith("rows.")}
+    audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
-                                          accounting=rows or None)
+                                          accounting=audit["rows"] or None)
     determinations.attrs["sheet_rows"] = facts.attrs.get("sheet_rows")
     return WorkbookContent(
         county=county, criteria=criteria, facts=facts, determinations=determinations,
-        summary=summary, scenarios=scenarios, audit=_audit(about),
+        summary=summary, scenarios=scenarios, audit=audit,
         computed_by=f"cmr-xl {__version__} (recalc)", previous=previous)
 
 
-def _audit(about: dict[str, Any]) -> dict[str, Any]:
-    """What About said about the original run: inputs and row accounting carry over."""
-    inputs: dict[int, dict[str, Any]] = {}
-    for key, value in about.items():
-        if key.startswith("input."):
-            _, number, name = key.split(".", 2)
-            inputs.setdefault(int(number), {})[name] = value
-    return {
-        "cmr_xl_version": __version__,
-        "started": about.get("run.started") or "",
-        "seconds": about.get("run.seconds") or "",
-        "inputs": [inputs[n] for n in sorted(inputs)],
-        "rows": {k.split(".", 1)[1]: v for k, v in about.items() if k.startswith("rows.")},
-    }
-
-
-def _results(xml: str, header: list[str], content: WorkbookContent) -> Iterator[bytes]:
+def _results(xml: str, header: list[str], content: WorkbookContent,
+             path: Path) -> Iterator[bytes]:
     """The Results sheet with its determination cells replaced, streamed in chunks."""
     determined = content.determinations
     sheet_rows = determined.attrs.get("sheet_rows")
@@ -128,7 +119,8 @@ def _results(xml: str, header: list[str], content: WorkbookContent) -> Iterator[
     fragments: dict[int, list[str]] = {}
     for column in DETERMINATION:
         if column.label not in header:
-            raise InputError(f"{L.RESULTS}!1", f"the column '{column.label}' is missing",
+            raise InputError(L.place(path, L.RESULTS, 1),
+                             f"the column '{column.label}' is missing",
                              "Restore the column header")
         col = header.index(column.label)
         fragments[col] = cell_xml(column, col, determined[column.key].reset_index(drop=True),

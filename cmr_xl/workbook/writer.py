@@ -28,13 +28,13 @@ from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import (
     CHART_ANCHOR,
     MANIFEST_AT,
-    OUTCOME_HEADER_ROW,
     SECTION_ROWS,
     STYLES,
     Cell,
     WorkbookContent,
     about_cells,
     check_formula,
+    row_heights,
     summary_cells,
 )
 from cmr_xl.workbook.sheetdata import rows_xml, splice_rows
@@ -136,12 +136,19 @@ class _Book:
         self._lists(lists)
         self._criteria(criteria)
         self._results(results)
-        self._cells(summary, summary_cells(self.content))
+        summary_sheet = summary_cells(self.content)
+        self._cells(summary, summary_sheet)
+        for row, height in row_heights(summary_sheet).items():
+            summary.set_row(row, height)
         self._summary_layout(summary)
-        self._cells(about, about_cells(self.content))
-        about.set_column(L.ABOUT_KEY_COL, L.ABOUT_KEY_COL, 22, None, {"hidden": True})
-        about.set_column(L.ABOUT_LABEL_COL, L.ABOUT_LABEL_COL, 58)
-        about.set_column(L.ABOUT_VALUE_COL, L.ABOUT_VALUE_COL, 70)
+        about_sheet = about_cells(self.content)
+        self._cells(about, about_sheet)
+        for row, height in row_heights(about_sheet).items():
+            about.set_row(row, height)
+        about.set_column(L.ABOUT_KEY_COL, L.ABOUT_KEY_COL, L.ABOUT_KEY_WIDTH, None,
+                         {"hidden": True})
+        about.set_column(L.ABOUT_LABEL_COL, L.ABOUT_LABEL_COL, L.ABOUT_LABEL_WIDTH)
+        about.set_column(L.ABOUT_VALUE_COL, L.ABOUT_VALUE_COL, L.ABOUT_VALUE_WIDTH)
         criteria.activate()
         self.wb.close()
 
@@ -332,8 +339,6 @@ class _Book:
             ws.write_string(row, col, str(value), fmt)
 
     def _summary_layout(self, ws: Worksheet) -> None:
-        for row in (6, OUTCOME_HEADER_ROW):
-            ws.set_row(row, 30)
         ws.set_column(0, 0, 58)
         ws.set_column(1, 7, 14)
         ws.set_column(8, 8, 3)

@@ -10,20 +10,30 @@ for empty, dates as serial numbers or ISO text, errors as dicts) or as COM sends
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
 
+from cmr_xl.engine.cell_values import (
+    EXCEL_EPOCH,
+    object_array,
+    typed_column,
+    typed_text_column,
+)
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
+from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, Column
 
-EXCEL_EPOCH = datetime(1899, 12, 30)
-INTEGER_COLUMNS = {"other_felonies", "other_convictions", "source_line"}
 #: The facts the rules read (eligibility.py); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the
 #: function path gives the engine's answer on a whole synthetic county.
@@ -35,7 +45,10 @@ ENGINE_FACTS = frozenset({
     "other_felonies", "other_convictions", "latest_other_conviction_date",
     "latest_unrelated_conviction_date",
 })
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = re.compile(FORMULA_LIKE)
+#: The facts the engine reads, in the order the Live sheet packs them into one cell.
+PACKED_FACTS = tuple(c for c in FACT_COLUMNS if c.key in ENGINE_FACTS)
+PACK_SEPARATOR = "|"  # never in a fact the rules read (sections, levels, lists, ids)
 
 
 def as_rows(value: Any) -> list[Sequence[Any]]:
@@ -50,11 +63,129 @@ def as_rows(value: Any) -> list[Sequence[Any]]:
     return list(value)
 
 
+@dataclass
+class FactsBlock:
+    """The convictions of one block of rows, and where each sits in the block: the answer
+    must have one row per row given (Excel lays it beside them), also for an empty row."""
+
+    facts: pd.DataFrame  # the rows holding a conviction, typed for the engine
+    positions: np.ndarray  # their rows in the block
+    size: int  # rows given
+    problems: dict[int, str] = field(default_factory=dict)  # row -> why it was not read
+
+
 def facts_from_cells(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """The engine's facts table from a header (labels or keys) and rows of cells."""
+    """The engine's facts table from a header (labels or keys) and rows of cells; empty
+    rows (no conviction type) are left out."""
+    return facts_block(header, rows).facts
+
+
+def facts_block(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> FactsBlock:
+    """Rows of cells (Results!A:AI): transposed once (in C), each fact column converted
+    whole."""
+    positions = _fact_positions(header)
+    width = len(header)
+    if set(map(len, rows)) - {width}:
+        rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    kind = object_array(columns[positions["conviction_type"]])
+    keep = (kind != "") & (kind != None)  # noqa: E711 - elementwise on an object array
+    chosen = np.flatnonzero(keep)
+    whole = len(chosen) == len(kind)
+    data = {}
+    for column in PACKED_FACTS:
+        values = object_array(columns[positions[column.key]])
+        data[column.key] = typed_column(values if whole else values[chosen], column)
+    return FactsBlock(_with_blanks(data, len(chosen)), chosen, len(rows))
+
+
+def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBlock:
+    """One cell per row holding the engine's facts joined by PACK_SEPARATOR (the Live
+    sheet's formulas join them in Excel), and the header joined the same way. Parsed by
+    Arrow's CSV reader in one pass: a third of the bytes and time of the rows of cells."""
+    labels = [label.strip() for label in str(header).split(PACK_SEPARATOR)]
+    by_name = {c.label: c for c in FACT_COLUMNS} | {c.key: c for c in FACT_COLUMNS}
+    unknown = [label for label in labels if label not in by_name]
+    missing = [c.label for c in PACKED_FACTS if c.label not in labels and c.key not in labels]
+    if unknown or missing:
+        raise InputError("packed facts header", f"missing column(s) {', '.join(missing)}"
+                         if missing else f"unknown column(s) {', '.join(unknown)}",
+                         "Run the make_live script again to rebuild the Live sheet")
+    texts = [row[0] if row else None for row in cells]
+    try:
+        array = pa.array(texts, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an error or a number in the column
+        texts = [text if isinstance(text, str) else None for text in texts]
+        array = pa.array(texts, type=pa.string())
+    fields = pc.fill_null(pc.add(pc.count_substring(array, PACK_SEPARATOR), 1), 0).to_numpy(
+        zero_copy_only=False)
+    breaks = pc.add(pc.count_substring(array, "\n"), pc.count_substring(array, "\r"))
+    broken = (pc.fill_null(breaks, 0).to_numpy(zero_copy_only=False) > 0) | (
+        fields != len(labels))
+    problems = {int(i): _packed_problem(cells[i], int(fields[i]), len(labels))
+                for i in np.flatnonzero(broken)}
+    if problems:  # parse an empty row in their place; they are answered with the problem
+        texts = [PACK_SEPARATOR * (len(labels) - 1) if i in problems else t
+                 for i, t in enumerate(texts)]
+    table = pa_csv.read_csv(
+        io.BytesIO("\n".join(texts).encode() + b"\n"),
+        read_options=pa_csv.ReadOptions(column_names=labels, use_threads=False),
+        parse_options=pa_csv.ParseOptions(delimiter=PACK_SEPARATOR, quote_char=False),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={label: pa.string() for label in labels},
+            strings_can_be_null=True, null_values=[""]),
+    ) if texts else None
+    columns = {by_name[label].key: label for label in labels}
+    kind = table.column(columns["conviction_type"]) if table else pa.array([], pa.string())
+    chosen = np.flatnonzero(pc.is_valid(kind).to_numpy(zero_copy_only=False))
+    data = {}
+    for column in PACKED_FACTS:
+        values = table.column(columns[column.key]).combine_chunks() if table else pa.array(
+            [], pa.string())
+        if len(chosen) != len(kind):
+            values = values.take(pa.array(chosen))
+        data[column.key] = typed_text_column(values, column)
+    return FactsBlock(_with_blanks(data, len(chosen)), chosen, len(cells), problems)
+
+
+def packed_text(cells: Sequence[Any]) -> str:
+    """The text the Live sheet's pack formula gives for these fact cells, as Excel's &
+    writes them (numbers in General format, yes/no through N() as 1/0): for sizing
+    blocks before the formulas exist."""
+    return PACK_SEPARATOR.join(map(_as_joined, cells))
+
+
+def _as_joined(value: Any) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _packed_problem(cell: Sequence[Any], fields: int, expected: int) -> str:
+    value = cell[0] if cell else None
+    if isinstance(value, dict):  # an Excel error in one of the row's fact cells
+        return f"a fact cell of this row holds an Excel error ({value.get('type', 'error')})"
+    if not isinstance(value, str):
+        return "the Live sheet's facts cell of this row is not text"
+    if fields != expected:
+        return (f"a fact of this row contains '{PACK_SEPARATOR}' ({fields} parts, "
+                f"{expected} expected)")
+    return "a fact of this row contains a line break"
+
+
+def _with_blanks(data: dict[str, pd.Series], rows: int) -> pd.DataFrame:
+    """All FACT_COLUMNS in order; those the rules never read stay empty (not converted:
+    a third of the time)."""
+    blank = pd.Series(pd.NA, index=range(rows), dtype="string")
+    return pd.DataFrame({c.key: data.get(c.key, blank) for c in FACT_COLUMNS})
+
+
+def _fact_positions(header: Sequence[Any]) -> dict[str, int]:
+    """Where each fact column is, found by its label (or key) in the header row."""
     names = [str(h).strip() if h is not None else "" for h in header]
-    positions = {}
-    missing = []
+    positions, missing = {}, []
     for column in FACT_COLUMNS:
         if column.label in names:
             positions[column.key] = names.index(column.label)
@@ -65,66 +196,7 @@ def facts_from_cells(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> pd
     if missing:
         raise InputError("facts header", f"missing column(s) {', '.join(missing)}",
                          "Pass the Results range with its header row (Results!A1:AI...)")
-    width = len(names)
-    if {len(r) for r in rows} - {width}:
-        rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
-    grid = np.empty((len(rows), width), dtype=object)
-    if rows:
-        grid[:] = rows  # one C-level copy; columns are then free slices
-    kind = grid[:, positions["conviction_type"]]
-    grid = grid[(kind != "") & (kind != None)].T.copy()  # noqa: E711 - drop empty rows
-    blank = pd.Series(pd.NA, index=range(grid.shape[1]), dtype="string")
-    return pd.DataFrame({column.key: typed(grid[positions[column.key]], column)
-                         if column.key in ENGINE_FACTS else blank for column in FACT_COLUMNS})
-
-
-def typed(values: np.ndarray, column: Column) -> pd.Series:
-    """One column of cell values as the engine's dtype."""
-    series = pd.Series(values, dtype=object)
-    if column.kind == "date":
-        return dates(series)
-    if column.kind == "bool":
-        return series.isin([True, "TRUE", "True", "true", 1]).astype(bool)
-    if column.kind == "number":
-        numbers = pd.to_numeric(series.where(series != "", None), errors="coerce")
-        if column.key in INTEGER_COLUMNS:
-            return numbers.fillna(0).round().astype("int64")
-        if (numbers.dropna() == numbers.dropna().round()).all():
-            return numbers.round().astype("Int64")
-        return numbers.astype("float64")
-    try:  # only text and empty cells: converted by Arrow, in C
-        array = pa.array(values, type=pa.string(), from_pandas=True)
-        text = pd.Series(pd.arrays.ArrowStringArray(array), dtype="string")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        text = series.map(_text).astype("string")
-    return text.mask(text == "")
-
-
-def _text(value: Any) -> Any:
-    if value is None or value == "" or isinstance(value, dict):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()[:10]
-    return str(value) if isinstance(value, (str, int, float)) else None
-
-
-def dates(series: pd.Series) -> pd.Series:
-    """Serial numbers (Office.js), datetimes (COM) or ISO text (xlwings scripts)."""
-    empty = ((series == "") | series.isna()).to_numpy(dtype=bool)
-    numeric = pd.to_numeric(series.where(~empty, None), errors="coerce")
-    if numeric.notna().sum() == (~empty).sum():  # all serial numbers: the Office.js case
-        return (pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(numeric, unit="D")).astype(
-            "datetime64[ns]")
-    numeric = pd.to_numeric(series.where(series.map(
-        lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)), None), errors="coerce")
-    from_serial = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(numeric, unit="D")
-    other = series.where(numeric.isna() & (series != ""), None).map(
-        lambda v: v[:10] if isinstance(v, str) else (
-            datetime(v.year, v.month, v.day) if isinstance(v, date) else None))
-    parsed = pd.to_datetime(other, errors="coerce", format="mixed")
-    return parsed.where(numeric.isna(), from_serial).astype("datetime64[ns]")
+    return positions
 
 
 def criterion_value(raw: Any, kind: str) -> Any:
@@ -188,10 +260,11 @@ def cells_from_frame(frame: pd.DataFrame, columns: Sequence[Column]) -> list[lis
 
 
 def neutralise(rows: list[list[Any]]) -> list[list[Any]]:
-    """Text that Excel would take for a formula when written by Office.js gets the quote
-    prefix, as if typed with a leading apostrophe: DOJ text is never evaluated."""
-    return [[("'" + v) if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-             for v in row] for row in rows]
+    """Text that a spreadsheet would take for a formula (also after leading spaces, the
+    same test as the CSV files) gets the quote prefix, as if typed with a leading
+    apostrophe: DOJ text is never evaluated."""
+    return [[("'" + v) if isinstance(v, str) and FORMULA_START.match(v) else v for v in row]
+            for row in rows]
 
 
 def determination_columns(selection: Any) -> list[Column]:

@@ -16,3 +16,6 @@ EXCEL_MAX_ROWS = 1_048_576
 #: Summary!AA1 holds a JSON manifest of the cells cmr-xl computes (what-if columns,
 #: dismissal reasons, criteria sentences), so that scripts refresh them by key.
 MANIFEST_CELL = "AA1"
+#: The Live sheet: answers spill from A2 (one column per determination output, A:L);
+#: column N holds each conviction's engine facts packed into one cell (N1 the header).
+LIVE_PACKED_COL = 13  # 0-based: column N

@@ -16,54 +16,110 @@ after-relief columns look at all of a person's convictions), each block one form
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from xlwings import __version__ as xlwings_version
 from xlwings import arg, func, ret
 
 from cmr_xl import __version__
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.results_columns import Column
 from cmr_xl.xlwings_app.cells import (
+    PACK_SEPARATOR,
+    FactsBlock,
     as_rows,
     cells_from_frame,
     criteria_from_cells,
     determination_columns,
-    facts_from_cells,
+    facts_block,
+    packed_facts_block,
 )
 
 #: Office.js limit per custom-function call (arguments and result), with a margin.
 PAYLOAD_LIMIT_BYTES = 4_000_000
 MAX_BLOCK_ROWS = 10_000
+#: A result row is ~300 bytes of JSON (synthetic counties: mean 290, max 470); a criteria
+#: change can lengthen its reason and trace, up to ~1 kB when every check is unknown.
+RESULT_ROW_BYTES = 600
+RESULT_GROWTH_BYTES = 200
+NON_TEXT_CELL_BYTES = 12  # a number (age, years to one decimal) or boolean, and a comma
 
 
 @func
-@arg("facts", "raw", doc="Results rows (A:AI), with the header row unless 'header' is given")
+@arg("facts", "raw", doc="Results rows (A:AI) with the header row unless 'header' is given; "
+     "or the Live sheet's packed facts column")
 @arg("criteria", "raw", doc="The criteria block Criteria!A5:C23 (or its values C5:C23)")
-@arg("header", "raw", doc="Optional: the header row Results!A1:AI1, when facts has none")
+@arg("header", "raw", doc="Optional: the header row Results!A1:AI1 when facts has none, or "
+     "the packed header cell Live!N1")
 @arg("columns", "raw", doc="Optional: output columns, e.g. \"determination,reason,trace\"")
 @ret("raw")
 def cmr_determine(facts: Any, criteria: Any, header: Any = None, columns: Any = None) -> list:
     """Prop 64 determination, reason, relief and decision trace for each conviction."""
+    with _collector_paused():
+        return _determine(facts, criteria, header, columns)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one call. A block allocates hundreds of
+    thousands of small objects (its cells, then its result rows), which would trigger
+    full collections over everything the server holds: ~20% of the call's time. Nothing
+    here makes reference cycles that must be freed mid-call; collection resumes after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _determine(facts: Any, criteria: Any, header: Any, columns: Any) -> list:
     try:
         rows = as_rows(facts)
-        if header in (None, ""):
+        outputs = determination_columns(columns)
+        if is_packed_header(header):
+            block = packed_facts_block(as_rows(header)[0][0], rows)
+        elif header in (None, ""):
             if not rows:
                 return [["cmr-xl: no rows given"]]
-            header_row, body = rows[0], rows[1:]
+            block = facts_block(rows[0], rows[1:])
         else:
-            header_row, body = as_rows(header)[0], rows
-        outputs = determination_columns(columns)
-        table = facts_from_cells(header_row, body)
-        result = determine(table, criteria_from_cells(criteria))
-        if not len(result):
-            return [[""] * len(outputs)]
-        return cells_from_frame(result, outputs)
+            block = facts_block(as_rows(header)[0], rows)
+        result = determine(block.facts, criteria_from_cells(criteria))
+        too_big = result_too_big(result, outputs)
+        if too_big:
+            return [[too_big]]
+        return answer_rows(block, cells_from_frame(result, outputs), len(outputs))
     except InputError as error:
         return [[f"cmr-xl: {error}"]]
+
+
+def answer_rows(block: FactsBlock, answers: list[list[Any]], width: int) -> list[list[Any]]:
+    """One answer row per row given, beside it: empty rows get empty cells, rows that
+    could not be read say why."""
+    if len(block.positions) == block.size and not block.problems:
+        return answers or [[""] * width]
+    out = [[""] * width for _ in range(block.size)] or [[""] * width]
+    for position, answer in zip(block.positions.tolist(), answers, strict=True):
+        out[position] = answer
+    for position, problem in block.problems.items():
+        out[position] = [f"cmr-xl: {problem}"] + [""] * (width - 1)
+    return out
+
+
+def is_packed_header(header: Any) -> bool:
+    """The Live sheet's packed header: one cell, the fact labels joined."""
+    cells = as_rows(header)
+    return (len(cells) == 1 and len(cells[0]) == 1 and isinstance(cells[0][0], str)
+            and PACK_SEPARATOR in cells[0][0])
 
 
 @func
@@ -115,3 +171,35 @@ def block_bounds(person_ids: Sequence[Any], rows_bytes: Sequence[int] | None = N
 def row_bytes(rows: Sequence[Sequence[Any]]) -> list[int]:
     """JSON size of each row, as Office.js would send it (for block_bounds)."""
     return [len(json.dumps(list(row), default=str)) + 1 for row in rows]
+
+
+def call_bytes(fact_rows: Sequence[Sequence[Any]],
+               result_rows: Sequence[Sequence[Any]] | None = None) -> list[int]:
+    """What each row adds to one =CMR_DETERMINE call: its fact cells going in, and its
+    result coming back (as computed now, plus RESULT_GROWTH_BYTES for a longer reason or
+    trace after a criteria change; RESULT_ROW_BYTES when none is computed yet)."""
+    sizes = row_bytes(fact_rows)
+    if result_rows is None:
+        return [size + RESULT_ROW_BYTES for size in sizes]
+    return [size + out + RESULT_GROWTH_BYTES
+            for size, out in zip(sizes, row_bytes(result_rows), strict=True)]
+
+
+def result_too_big(result: pd.DataFrame, outputs: Sequence[Column],
+                   limit_bytes: int | None = None) -> str | None:
+    """A message when a block's answer would exceed what one call can return (criteria
+    that lengthen every reason and trace can do it); None when it fits. Estimated from
+    the text lengths (json.dumps of the answer would cost a third of the call); the limit
+    keeps a 20% margin below Office.js' ~5 MB for escapes."""
+    size = 2 * len(result)
+    for column in outputs:
+        if column.kind == "text":
+            values = result[column.key].to_numpy(dtype=object)
+            size += sum(map(len, values.astype(str) if None in values else values))
+            size += 3 * len(values)
+        else:
+            size += NON_TEXT_CELL_BYTES * len(result)
+    if size <= (PAYLOAD_LIMIT_BYTES if limit_bytes is None else limit_bytes):
+        return None
+    return (f"cmr-xl: this block's answer is about {size / 1e6:.1f} MB, more than one call "
+            "can return; run the 'make_live' script again to cut smaller blocks")

@@ -2,14 +2,18 @@
 
 - import_doj_file: read the DOJ file(s) named on the Criteria sheet, determine, fill
   Results (values) and About.
-- recalculate: apply the Criteria cells again to the facts already in Results.
+- recalculate: apply the Criteria cells again to the facts already in Results; rewrite
+  the Summary (figures, what-if columns, dismissals by reason, criteria as sentences) and
+  About (the reader's notes carry over).
 - make_live: lay out =CMR_DETERMINE blocks on a Live sheet and point the Results
   determination columns at them, so a criteria edit recalculates without a button.
 - freeze_results: turn live determinations back into values (before sending a copy).
 - export_court_copies: one court copy per court (classic add-in, saved workbook).
 
-Adapters only: cells -> engine -> cells. Every InputError becomes a message box with the
-file and line, or sheet and cell, to fix.
+Adapters only: cells -> engine -> cells. What the Summary and About sheets say comes from
+cmr_xl.workbook.content, as for the workbook writer and `cmr-xl recalc` (one wording, so
+that a button and the command line give the same sheets). Every InputError becomes a
+message box with the file and line, or sheet and cell, to fix.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import xlwings as xw
 from xlwings import script
@@ -29,17 +35,35 @@ from cmr_xl import __version__
 from cmr_xl.engine.criteria import Criteria, criterion_specs
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.workbook.content import (
+    LINE_HEIGHT,
+    MANIFEST_AT,
+    OUTCOME_HEADER_ROW,
+    OUTCOME_ROWS,
+    STYLES,
+    SUMMARY_VARIABLE_START,
+    Cell,
+    WorkbookContent,
+    about_cells,
+    audit_from_about,
+    row_heights,
+    summary_cells,
+)
+from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, WORKBOOK_CRITERIA
 from cmr_xl.xlwings_app import contract as C
 from cmr_xl.xlwings_app.cells import (
     EXCEL_EPOCH,
+    PACK_SEPARATOR,
+    PACKED_FACTS,
     as_rows,
     cells_from_frame,
     criteria_from_cells,
     criterion_value,
     facts_from_cells,
     neutralise,
+    packed_text,
 )
-from cmr_xl.xlwings_app.functions import block_bounds, row_bytes
+from cmr_xl.xlwings_app.functions import block_bounds, call_bytes
 
 WRITE_ROWS = 5_000  # rows per setValues action
 
@@ -121,7 +145,7 @@ def read_criteria(book: xw.Book) -> tuple[Criteria, list[Criteria]]:
         row = where[spec.key]
         block.append([spec.key, _cell(rows, row, C.VALUE_COL)])
         places[spec.key] = f"{C.CRITERIA}!{_a1(row, C.VALUE_COL)}"
-    criteria = criteria_from_cells(block, where=places)
+    criteria = replace(criteria_from_cells(block, where=places), name=WORKBOOK_CRITERIA)
     by_label = {s.label.lower(): s for s in criterion_specs()}
     changes: dict[str, dict[str, Any]] = {}
     for number, row in enumerate(rows):
@@ -229,43 +253,50 @@ def _cell_value(spec: Any, value: Any) -> Any:
     return spec.choices[value] if spec.choices else value
 
 
-def write_about(book: xw.Book, entries: list[tuple[str, str, Any]]) -> None:
+def write_about(book: xw.Book, cells: list[Cell]) -> None:
+    """The About rows (content.about_cells: the same keys, labels and values as the
+    workbook writer and `cmr-xl recalc` write, the reader's notes included), dates as
+    dates, notes wrapped in rows tall enough; rows left over from a longer About are
+    cleared."""
     sheet = book.sheets[C.ABOUT]
-    old = len(as_rows(sheet.used_range.raw_value))
-    rows = [[key, label, value] for key, label, value in entries]
-    sheet[2, 0].resize(len(rows), 3).raw_value = neutralise(rows)
-    if old > len(rows) + 2:
-        sheet[len(rows) + 2, 0].resize(old - len(rows) - 2, 3).clear_contents()
+    before = as_rows(sheet.used_range.raw_value)
+    body = [c for c in cells if c.row >= ABOUT_FIRST_ROW]
+    height = max(c.row for c in body) - ABOUT_FIRST_ROW + 1
+    grid: list[list[Any]] = [[""] * 3 for _ in range(height)]
+    for cell in body:
+        grid[cell.row - ABOUT_FIRST_ROW][cell.col] = _office(cell.value)
+    sheet[ABOUT_FIRST_ROW, 0].resize(height, 3).raw_value = neutralise(grid)
+    values = sheet[ABOUT_FIRST_ROW, C.ABOUT_VALUE_COL].resize(height, 1)
+    values.number_format = "General"  # rows move when inputs or notes differ
+    values.wrap_text = False
+    for cell in body:
+        if cell.col == C.ABOUT_VALUE_COL and cell.style in ("date", "wrapped"):
+            target = sheet[cell.row, cell.col]
+            if cell.style == "date":
+                target.number_format = "yyyy-mm-dd"
+            else:
+                target.wrap_text = True
+    heights = row_heights(body)
+    was_tall = [n for n, r in enumerate(before) if r and str(r[C.ABOUT_KEY_COL]).startswith(
+        "note.")]
+    for row in sorted(set(was_tall) | set(heights)):
+        sheet[row, 0].row_height = heights.get(row, LINE_HEIGHT)
+    if len(before) > height + ABOUT_FIRST_ROW:
+        sheet[height + ABOUT_FIRST_ROW, 0].resize(len(before) - height - ABOUT_FIRST_ROW,
+                                                  3).clear_contents()
 
 
-def about_entries(county: str, criteria: Criteria, scenarios: list[Criteria],
-                  audit: dict[str, Any], computed_by: str) -> list[tuple[str, str, Any]]:
-    """The About rows, with the keys the workbook writer uses (court copies read them)."""
-    entries: list[tuple[str, str, Any]] = [
-        ("cmr_xl_version", "cmr-xl version", __version__),
-        ("county", "County", county),
-        ("as_of", "Eligibility as of", criteria.as_of.isoformat()),
-        ("computed_at", "Determinations computed (UTC)",
-         datetime.now(UTC).isoformat(timespec="seconds")),
-        ("computed_by", "Computed by", computed_by),
-        ("run.started", "DOJ file read (UTC)", audit.get("started", "")),
-        ("run.seconds", "Run time (seconds)", audit.get("seconds", "")),
-        ("inputs", "Input files", len(audit.get("inputs") or [])),
-    ]
-    for number, info in enumerate(audit.get("inputs") or [], start=1):
-        entries += [(f"input.{number}.{k}", f"Input file {number}: {k.replace('_', ' ')}", v)
-                    for k, v in info.items()]
-    entries += [(f"rows.{k}", f"Rows: {k.replace('_', ' ')}", v)
-                for k, v in (audit.get("rows") or {}).items() if isinstance(v, (int, float, str))]
-    entries.append(("criteria_name", "Criteria", criteria.name))
-    entries += [(f"criteria.{s.key}", f"Criterion: {s.label}",
-                 _cell_value(s, getattr(criteria, s.key))) for s in criterion_specs()]
-    for number, scenario in enumerate(scenarios, start=1):
-        changes = {k: v for k, v in scenario.as_mapping().items()
-                   if v != criteria.as_mapping()[k]}
-        entries.append((f"scenario.{number}", f"What-if scenario: {scenario.name}",
-                        "; ".join(f"{k}={v}" for k, v in changes.items())))
-    return entries
+def _office(value: Any) -> Any:
+    """A value as a cell takes it: dates as serial numbers, nothing as empty."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return float((value - EXCEL_EPOCH.date()).days)
+    return value
 
 
 def _about(book: xw.Book) -> dict[str, Any]:
@@ -274,38 +305,105 @@ def _about(book: xw.Book) -> dict[str, Any]:
             for n, r in enumerate(rows) if r and isinstance(r[C.ABOUT_KEY_COL], str)}
 
 
-def refresh_summary(book: xw.Book, summary: dict[str, Any], scenarios: list[Criteria]) -> None:
-    """The values cmr-xl computes on the Summary (what-if columns), found through the
-    manifest the writer left in Summary!AA1; formulas update themselves."""
+def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
+    """Rewrite the Summary as the workbook writer lays it out (content.summary_cells, the
+    cells `cmr-xl recalc` writes): figures as formulas, what-if columns, dismissals by
+    reason and the criteria in force as sentences. Cells the old Summary had beyond the
+    new one are emptied; the what-if columns and the variable part get their styles
+    again, since their size changes with the criteria."""
     sheet = book.sheets[C.SUMMARY]
+    old = _manifest(sheet)
+    old_rows = len(as_rows(sheet.used_range.raw_value))
+    cells = summary_cells(content)
+    body = [c for c in cells if (c.row, c.col) != MANIFEST_AT]
+    what_if = old.get("what_if", {})
+    old_width = what_if.get("first_col", 2) + what_if.get("columns", 1)
+    width = max(max(c.col for c in body) + 1, old_width)
+    last = max(max(c.row for c in body), old.get("variable", {}).get("last_row", 0),
+               old_rows - 1)
+    grid: list[list[Any]] = [[""] * width for _ in range(last + 1)]
+    for cell in body:  # text is never taken for a formula (a scenario name may start "=")
+        grid[cell.row][cell.col] = (cell.formula if cell.formula is not None
+                                    else neutralise([[_office(cell.value)]])[0][0])
+    sheet[0, 0].resize(len(grid), width).formula = grid
+    manifest = next(c for c in cells if (c.row, c.col) == MANIFEST_AT)
+    sheet[C.MANIFEST_CELL].raw_value = manifest.value
+    _restyle(sheet, body, width, last)
+
+
+def _manifest(sheet: Any) -> dict[str, Any]:
     raw = sheet[C.MANIFEST_CELL].value
-    if not raw:
-        return
-    manifest = json.loads(raw)
-    what_if = manifest["what_if"]
-    columns = [("Dismiss all Prop 64", ["dismiss_all_prop64"])] + [
-        (s.name, ["scenarios", s.name]) for s in scenarios]
-    header, first = what_if["header_row"], what_if["first_col"]
-    for offset, (name, prefix) in enumerate(columns):
-        col = first + offset
-        sheet[header, col].raw_value = name
-        for row, path in what_if["rows"]:
-            sheet[row, col].raw_value = _lookup(summary, [*prefix, *path])
-    stale = what_if.get("columns", len(columns)) - len(columns)
-    if stale > 0:
-        last_row = max(row for row, _ in what_if["rows"])
-        sheet[header, first + len(columns)].resize(last_row - header + 1, stale).clear_contents()
-    what_if["columns"] = len(columns)
-    sheet[C.MANIFEST_CELL].raw_value = json.dumps(manifest)
+    try:
+        found = json.loads(raw) if isinstance(raw, str) and raw else {}
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
-def _lookup(summary: dict[str, Any], path: list[str]) -> Any:
-    value: Any = summary
-    for part in path:
-        if not isinstance(value, dict) or part not in value:
-            return ""
-        value = value[part]
-    return value
+def _restyle(sheet: Any, cells: list[Cell], width: int, last: int) -> None:
+    """Formats of the Summary regions whose size changes: the what-if columns (from the
+    third column of the outcome table) and everything from SUMMARY_VARIABLE_START down."""
+    outcome_last = OUTCOME_HEADER_ROW + len(OUTCOME_ROWS)
+    sheet[OUTCOME_HEADER_ROW, 2].resize(outcome_last - OUTCOME_HEADER_ROW + 1,
+                                        width - 2).clear_formats()
+    if last >= SUMMARY_VARIABLE_START:
+        sheet[SUMMARY_VARIABLE_START, 0].resize(last - SUMMARY_VARIABLE_START + 1,
+                                                width).clear_formats()
+    restyled = [c for c in cells if c.row >= SUMMARY_VARIABLE_START or (
+        OUTCOME_HEADER_ROW <= c.row <= outcome_last and c.col >= 2)]
+    for style, row, col, rows, cols in _runs(restyled):
+        _style(sheet[row, col].resize(rows, cols), STYLES[style])
+
+
+def _runs(cells: list[Cell]) -> list[tuple[str, int, int, int, int]]:
+    """Cells grouped in blocks of one style, (style, first row, first col, rows, cols):
+    runs down a column first, then side by side runs of the same rows, so that each
+    block is styled in one go."""
+    columns: list[tuple[str, int, int, int]] = []  # style, col, first row, rows
+    for cell in sorted(cells, key=lambda c: (c.col, c.row)):
+        if not STYLES.get(cell.style):
+            continue
+        if columns and columns[-1][:2] == (cell.style, cell.col) and (
+                columns[-1][2] + columns[-1][3] == cell.row):
+            style, col, first, count = columns[-1]
+            columns[-1] = (style, col, first, count + 1)
+        else:
+            columns.append((cell.style, cell.col, cell.row, 1))
+    blocks: list[tuple[str, int, int, int, int]] = []
+    for style, col, first, count in sorted(columns, key=lambda r: (r[0], r[2], r[3], r[1])):
+        if blocks and blocks[-1][0] == style and blocks[-1][1] == first and (
+                blocks[-1][3] == count and blocks[-1][2] + blocks[-1][4] == col):
+            blocks[-1] = (*blocks[-1][:4], blocks[-1][4] + 1)
+        else:
+            blocks.append((style, first, col, count, 1))
+    return blocks
+
+
+def _style(target: Any, props: dict[str, Any]) -> None:
+    """A content.STYLES entry on a range, with what every xlwings runtime can set;
+    cosmetic, so a runtime that lacks one (older xlwings) is not an error."""
+    setters: list[Callable[[], None]] = []
+    if "bold" in props:
+        setters.append(lambda: setattr(target.font, "bold", props["bold"]))
+    if "italic" in props:
+        setters.append(lambda: setattr(target.font, "italic", props["italic"]))
+    if "font_size" in props:
+        setters.append(lambda: setattr(target.font, "size", props["font_size"]))
+    if "font_color" in props:
+        setters.append(lambda: setattr(target.font, "color", props["font_color"]))
+    if "bg_color" in props:
+        setters.append(lambda: setattr(target, "color", props["bg_color"]))
+    if "num_format" in props:
+        setters.append(lambda: setattr(target, "number_format", props["num_format"]))
+    if props.get("text_wrap"):
+        setters.append(lambda: setattr(target, "wrap_text", True))
+    if props.get("border"):
+        setters.append(lambda: setattr(target.borders, "line_style", "continuous"))
+    for setter in setters:
+        try:
+            setter()
+        except (AttributeError, NotImplementedError):
+            pass
 
 
 # --- the scripts' work ----------------------------------------------------------------------
@@ -313,6 +411,7 @@ def _lookup(summary: dict[str, Any], path: list[str]) -> Any:
 
 def _import(book: xw.Book) -> str:
     from cmr_xl.engine.pipeline import run
+    from cmr_xl.workbook.writer import content_from_result
 
     county, paths = _run_settings(book)
     criteria, scenarios = read_criteria(book)
@@ -321,15 +420,13 @@ def _import(book: xw.Book) -> str:
             raise InputError(path, "does not exist here", "In xlwings Lite, use `cmr-xl run` "
                              "instead: Python in the browser cannot read files on the PC")
     result = run(paths, county, criteria, scenarios)
-    shown = result.shown().to_numpy()  # related charges only when the office reviews them
-    write_results(book, result.facts[shown].reset_index(drop=True),
-                  result.determinations[shown].reset_index(drop=True))
+    content = replace(content_from_result(result),
+                      computed_by=f"cmr-xl {__version__} (add-in import)")
+    write_results(book, content.facts, content.determinations)
     write_used(book, criteria)
-    refresh_summary(book, result.summary, scenarios)
-    audit = {**result.audit(), "rows": result.summary.get("rows") or {}}
-    write_about(book, about_entries(result.county, criteria, scenarios, audit,
-                                    f"cmr-xl {__version__} (add-in import)"))
-    return (f"Imported {int(shown.sum()):,} convictions of {result.county} county; "
+    refresh_summary(book, content)
+    write_about(book, about_cells(content))
+    return (f"Imported {len(content.facts):,} convictions of {result.county} county; "
             f"{result.summary['chosen']['determinations']}")
 
 
@@ -340,49 +437,70 @@ def _recalculate(book: xw.Book) -> str:
     facts = read_facts(book)
     about = _about(book)
     county = str(about.get("county") or "")
-    determinations, summary = redetermine(facts, criteria, scenarios, county=county)
+    audit = audit_from_about(about)
+    determinations, summary = redetermine(facts, criteria, scenarios, county=county,
+                                          accounting=audit["rows"] or None)
+    content = WorkbookContent(
+        county=county, criteria=criteria, facts=facts, determinations=determinations,
+        summary=summary, scenarios=scenarios, audit=audit,
+        computed_by=f"cmr-xl {__version__} (add-in recalculate)")
     write_determinations(book, determinations)
     write_used(book, criteria)
-    refresh_summary(book, summary, scenarios)
-    audit = {"started": about.get("run.started", ""), "seconds": about.get("run.seconds", ""),
-             "inputs": _inputs(about),
-             "rows": {k[5:]: v for k, v in about.items() if k.startswith("rows.")}}
-    write_about(book, about_entries(county, criteria, scenarios, audit,
-                                    f"cmr-xl {__version__} (add-in recalculate)"))
+    refresh_summary(book, content)
+    write_about(book, about_cells(content))
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
-def _inputs(about: dict[str, Any]) -> list[dict[str, Any]]:
-    found: dict[int, dict[str, Any]] = {}
-    for key, value in about.items():
-        if key.startswith("input."):
-            _, number, name = key.split(".", 2)
-            found.setdefault(int(number), {})[name] = value
-    return [found[n] for n in sorted(found)]
-
-
-def live_formula(first: int, last: int, width: int) -> str:
-    """=CMR_DETERMINE over Results rows first..last (1-based), header passed apart."""
-    end = _a1(0, width - 1).rstrip("1")
+def live_formula(first: int, last: int) -> str:
+    """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based)."""
+    packed = _a1(0, C.LIVE_PACKED_COL).rstrip("1")
     top = C.CRITERIA_FIRST_ROW
     bottom = top + len(criterion_specs()) - 1
-    return (f"=CMR_DETERMINE({C.RESULTS}!$A${first}:${end}${last},"
-            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.RESULTS}!$A$1:${end}$1)")
+    return (f"=CMR_DETERMINE({C.LIVE}!${packed}${first}:${packed}${last},"
+            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}$1)")
+
+
+def pack_formulas(names: list[str]) -> tuple[str, str]:
+    """Excel formulas joining a Results row's engine facts into one cell (and the header
+    the same way): one argument per conviction instead of 35, and Excel keeps them up
+    to date when a fact is edited. Yes/no facts go through N() (TRUE -> 1), which reads
+    the same in every Excel language; dates and counts are whole numbers."""
+    letters = [(column, _a1(0, names.index(column.label)).rstrip("1")) for column in PACKED_FACTS]
+    joiner = f'&"{PACK_SEPARATOR}"&'
+    header = "=" + joiner.join(f"{C.RESULTS}!${letter}$1" for _, letter in letters)
+    cells = [f"INDEX({C.RESULTS}!${letter}:${letter},ROW())" for _, letter in letters]
+    row = "=" + joiner.join(f"N({cell})" if column.kind == "bool" else cell
+                            for (column, _), cell in zip(letters, cells, strict=True))
+    return header, row
 
 
 def _make_live(book: xw.Book) -> str:
     facts = read_facts(book)
-    width = len(FACT_COLUMNS)
-    rows = as_rows(book.sheets[C.RESULTS].used_range.raw_value)[1:]
-    sizes = [b + 300 for b in row_bytes(rows)]  # arguments plus the result, per row
+    table = as_rows(book.sheets[C.RESULTS].used_range.raw_value)
+    names = [str(name) for name in table[0]]
+    kind = names.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
+    filled = [row[kind] not in ("", None) for row in table[1:]]
+    if not all(filled[:len(facts)]):  # the blocks address sheet rows: no gaps allowed
+        gap = filled.index(False) + 2
+        raise InputError(f"{C.RESULTS}!A{gap}", "is an empty row among the convictions",
+                         "Delete the empty rows (or sort the table), then run make_live again")
+    body = table[1:len(facts) + 1]
+    answers = [names.index(column.label) for column in DETERMINATION if column.label in names]
+    # Each row's packed facts go in and its result comes back: both count towards a call.
+    fact_columns = [names.index(column.label) for column in PACKED_FACTS]
+    sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] for row in body],
+                       [[row[i] for i in answers] for row in body] if answers else None)
     bounds = block_bounds(facts["person_id"].tolist(), sizes)
     if C.LIVE not in [s.name for s in book.sheets]:
         book.sheets.add(C.LIVE, after=book.sheets[C.RESULTS])
     live = book.sheets[C.LIVE]
     live.clear_contents()
     live[0, 0].resize(1, len(DETERMINATION)).raw_value = [[c.label for c in DETERMINATION]]
+    header_formula, row_formula = pack_formulas(names)
+    live[0, C.LIVE_PACKED_COL].formula = header_formula
+    live[1, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
     for start, end in bounds:
-        live[start + 1, 0].formula = live_formula(start + 2, end + 1, width)
+        live[start + 1, 0].formula = live_formula(start + 2, end + 1)
     results = book.sheets[C.RESULTS]
     header = list(as_rows(results[0, 0].resize(1, len(RESULT_COLUMNS)).raw_value)[0])
     for offset, column in enumerate(DETERMINATION):
