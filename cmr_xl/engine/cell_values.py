@@ -102,12 +102,16 @@ def _numbers(values: np.ndarray, *, integer: bool) -> pd.Series:
 
 
 def _whole_numbers(numbers: pd.Series, *, integer: bool) -> pd.Series:
+    """Counts as int64 (empty = 0); other numbers as nullable integers when all are
+    whole (ages), else as floats."""
+    values = numbers.to_numpy(dtype="float64")
+    empty = np.isnan(values)
     if integer:
-        return numbers.fillna(0).round().astype("int64")
-    known = numbers.dropna()
-    if (known == known.round()).all():
-        return numbers.round().astype("Int64")
-    return numbers
+        return pd.Series(np.where(empty, 0, np.round(values)).astype(np.int64))
+    if (values[~empty] == np.round(values[~empty])).all():
+        whole = np.where(empty, 0, values).astype(np.int64)
+        return pd.Series(pd.arrays.IntegerArray(whole, empty))
+    return pd.Series(values)
 
 
 def _bools(values: np.ndarray) -> pd.Series:

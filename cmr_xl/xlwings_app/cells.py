@@ -112,29 +112,25 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
                          if missing else f"unknown column(s) {', '.join(unknown)}",
                          "Run the make_live script again to rebuild the Live sheet")
     texts = [row[0] if row else None for row in cells]
-    try:
-        array = pa.array(texts, type=pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # an error or a number in the column
-        texts = [text if isinstance(text, str) else None for text in texts]
-        array = pa.array(texts, type=pa.string())
-    fields = pc.fill_null(pc.add(pc.count_substring(array, PACK_SEPARATOR), 1), 0).to_numpy(
-        zero_copy_only=False)
-    breaks = pc.add(pc.count_substring(array, "\n"), pc.count_substring(array, "\r"))
-    broken = (pc.fill_null(breaks, 0).to_numpy(zero_copy_only=False) > 0) | (
-        fields != len(labels))
-    problems = {int(i): _packed_problem(cells[i], int(fields[i]), len(labels))
-                for i in np.flatnonzero(broken)}
-    if problems:  # parse an empty row in their place; they are answered with the problem
-        texts = [PACK_SEPARATOR * (len(labels) - 1) if i in problems else t
-                 for i, t in enumerate(texts)]
-    table = pa_csv.read_csv(
-        io.BytesIO("\n".join(texts).encode() + b"\n"),
-        read_options=pa_csv.ReadOptions(column_names=labels, use_threads=False),
-        parse_options=pa_csv.ParseOptions(delimiter=PACK_SEPARATOR, quote_char=False),
-        convert_options=pa_csv.ConvertOptions(
-            column_types={label: pa.string() for label in labels},
-            strings_can_be_null=True, null_values=[""]),
-    ) if texts else None
+    empty = PACK_SEPARATOR * (len(labels) - 1)  # parsed in place of a row not read
+    problems: dict[int, str] = {}
+    if not all(isinstance(text, str) for text in texts):  # an Excel error, a number
+        problems = {i: _packed_problem(cells[i]) for i, t in enumerate(texts)
+                    if not isinstance(t, str)}
+    data = _joined(texts, problems, empty)
+    if data.count(b"\n") != len(texts) - 1 or b"\r" in data:  # a line break in a fact
+        problems |= {i: "a fact of this row contains a line break" for i, t in enumerate(texts)
+                     if isinstance(t, str) and ("\n" in t or "\r" in t)}
+        data = _joined(texts, problems, empty)
+    table, wrong = _parse_packed(data, labels)
+    if None in wrong:  # the parser could not say which line: count the parts here
+        wrong = [i for i, t in enumerate(texts) if i not in problems
+                 and t.count(PACK_SEPARATOR) != len(labels) - 1]
+    if wrong:  # a '|' inside a fact: wrong number of parts (the parser reports the line)
+        problems |= {line: (f"a fact of this row contains '{PACK_SEPARATOR}' "
+                            f"({texts[line].count(PACK_SEPARATOR) + 1} parts, "
+                            f"{len(labels)} expected)") for line in wrong}
+        table, _ = _parse_packed(_joined(texts, problems, empty), labels)
     columns = {by_name[label].key: label for label in labels}
     kind = table.column(columns["conviction_type"]) if table else pa.array([], pa.string())
     chosen = np.flatnonzero(pc.is_valid(kind).to_numpy(zero_copy_only=False))
@@ -163,16 +159,38 @@ def _as_joined(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _packed_problem(cell: Sequence[Any], fields: int, expected: int) -> str:
+def _joined(texts: list[Any], problems: dict[int, str], empty: str) -> bytes:
+    return "\n".join(empty if i in problems else t for i, t in enumerate(texts)).encode() \
+        if problems else "\n".join(texts).encode()
+
+
+def _parse_packed(data: bytes, labels: list[str]) -> tuple[pa.Table | None, list[int | None]]:
+    """The packed rows as a table of strings (null where empty), and the rows (0-based)
+    whose number of parts is wrong."""
+    if not data:
+        return None, []
+    wrong: list[int | None] = []
+
+    def invalid(row: pa_csv.InvalidRow) -> str:
+        wrong.append(None if row.number is None else row.number - 1)
+        return "skip"
+
+    table = pa_csv.read_csv(
+        io.BytesIO(data + b"\n"),
+        read_options=pa_csv.ReadOptions(column_names=labels, use_threads=False),
+        parse_options=pa_csv.ParseOptions(delimiter=PACK_SEPARATOR, quote_char=False,
+                                          invalid_row_handler=invalid),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={label: pa.string() for label in labels},
+            strings_can_be_null=True, null_values=[""]))
+    return table, wrong
+
+
+def _packed_problem(cell: Sequence[Any]) -> str:
     value = cell[0] if cell else None
     if isinstance(value, dict):  # an Excel error in one of the row's fact cells
         return f"a fact cell of this row holds an Excel error ({value.get('type', 'error')})"
-    if not isinstance(value, str):
-        return "the Live sheet's facts cell of this row is not text"
-    if fields != expected:
-        return (f"a fact of this row contains '{PACK_SEPARATOR}' ({fields} parts, "
-                f"{expected} expected)")
-    return "a fact of this row contains a line break"
+    return "the Live sheet's facts cell of this row is not text"
 
 
 def _with_blanks(data: dict[str, pd.Series], rows: int) -> pd.DataFrame:
@@ -242,20 +260,25 @@ def criteria_from_cells(block: Any, *, where: dict[str, str] | None = None) -> C
 
 
 def cells_from_frame(frame: pd.DataFrame, columns: Sequence[Column]) -> list[list[Any]]:
-    """Rows of JSON-safe cell values (no NaN: empty text instead)."""
+    """Rows of JSON-safe cell values (no NaN: empty text instead), a column at a time."""
     lists = []
     for column in columns:
         values = frame[column.key]
         if column.kind == "bool":
-            lists.append(values.fillna(False).astype(bool).tolist())
-        elif column.kind == "number":
-            numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-            lists.append(numbers.astype(object).where(numbers.notna(), "").tolist())
+            lists.append(values.fillna(False).to_numpy(dtype=bool).tolist())
+            continue
+        if column.kind == "number":
+            numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
         elif column.kind == "date":
             days = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days
-            lists.append(days.astype(object).where(days.notna(), "").tolist())
+            numbers = days.to_numpy(dtype="float64", na_value=np.nan)
         else:
-            lists.append(values.astype(object).where(values.notna(), "").tolist())
+            cells = values.to_numpy(dtype=object, na_value="")
+            lists.append(cells.tolist())
+            continue
+        cells = numbers.astype(object)
+        cells[np.isnan(numbers)] = ""
+        lists.append(cells.tolist())
     return [list(row) for row in zip(*lists, strict=True)] if lists else []
 
 
