@@ -267,6 +267,18 @@ def future_conviction() -> bytes:
     return joined(lines(sheet))
 
 
+def impossible_dates() -> bytes:
+    """Line 2: DOE1's 11359 conviction dated 9999-12-31 and DOE1 born 1066-10-14 (lines
+    2-3); line 4: DOE2's 11360(A) sentence part of 999 years (a life term written so)."""
+    sheet = county()
+    sheet.people[0].rows[0]["STP_EVENT_DATE"] = "99991231"
+    sheet.people[0].rows[0]["CYC_DATE"] = "99991231"
+    for row in sheet.people[0].rows:
+        row["PRI_DOB"] = "10661014"
+    sheet.people[1].rows[0]["SENT_LENGTH"] = "999"
+    return joined(lines(sheet))
+
+
 def dob_after_conviction() -> bytes:
     """DOE1 (lines 2-3) is born 2015-06-01, after both convictions (2010, 2012)."""
     sheet = county()
@@ -523,6 +535,7 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "excel_resaved.csv": excel_resaved,
     "bad_dates.csv": bad_dates,
     "future_conviction.csv": future_conviction,
+    "impossible_dates.csv": impossible_dates,
     "dob_after_conviction.csv": dob_after_conviction,
     "duplicate_row.csv": duplicate_row,
     "person_not_contiguous.csv": person_not_contiguous,
