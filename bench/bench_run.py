@@ -6,7 +6,8 @@ for this job). Prints a table and writes it to bench/results.md.
     python bench/bench_run.py --rows 100000   # one size
 
 Each run is a separate process so that peak RSS is that run's alone. Generated files are
-cached in bench/out/ (git-ignored) and reused by seed and size.
+cached in bench/out/ (git-ignored) and reused by seed and size. Its section of
+bench/results.md is rewritten; the other sections are kept.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results_file import write_section
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -93,10 +96,10 @@ def main() -> None:
         print(lines[-1], file=sys.stderr)
     text = "\n".join(lines)
     print(text)
-    (HERE / "results.md").write_text(
-        "# cmr-xl run benchmark\n\nEnd to end (`cmr-xl run --csv-dir"
-        + ("" if args.no_workbook else " --workbook") + "`), each size in a fresh process; "
-        "ratio = our wall time / pyarrow's bare parse of the same file.\n\n" + text + "\n")
+    write_section("bench_run", "## `cmr-xl run`, end to end (`python bench/bench_run.py`)\n\n"
+                  "`cmr-xl run --csv-dir" + ("" if args.no_workbook else " --workbook")
+                  + "`, each size in a fresh process; ratio = our wall time / pyarrow's bare "
+                  f"parse of the same file. Measured {time.strftime('%Y-%m-%d')}.\n\n" + text)
 
 
 if __name__ == "__main__":
