@@ -172,3 +172,26 @@ def test_recalc_keeps_the_reader_notes_on_about_and_in_its_summary(tmp_path):
     rows = {sheet.cell(r, 1).value: r for r in range(1, sheet.max_row + 1)}
     assert sheet.row_dimensions[rows["note.3"]].height >= 15 * 5
     assert sheet.cell(rows["note.3"], L.ABOUT_VALUE_COL + 1).alignment.wrap_text
+
+
+def test_switching_related_charges_on_after_the_import_asks_for_a_new_import(original,
+                                                                            tmp_path):
+    """Related charges are read from the DOJ file only when reviewed: a workbook imported
+    without them cannot review them, and must not report zero related charges."""
+    path = tmp_path / "county.xlsx"
+    shutil.copy(original, path)
+    related = next(c for c in L.criterion_cells() if c.spec.key == "related_charges")
+    wb = openpyxl.load_workbook(path)
+    wb[L.CRITERIA][related.address] = "yes"
+    wb.save(path)
+    before = path.read_bytes()
+    done = CliRunner().invoke(cli, ["recalc", str(path)])
+    assert done.exit_code == 2
+    assert done.output == (
+        f"error: {path.name}, sheet Criteria, cell {related.address}: related charges were "
+        "switched on after the import, but this workbook holds only the Prop 64 convictions "
+        "(related charges are read from the DOJ file only when they are reviewed). Import "
+        "the DOJ file again with these criteria (`cmr-xl run DOJ_FILE --criteria THIS.xlsx "
+        "--workbook NEW.xlsx`, or the add-in's import_doj_file), or set the cell back to "
+        "'no'\n")
+    assert path.read_bytes() == before

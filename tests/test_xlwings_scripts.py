@@ -293,3 +293,14 @@ def test_recalculate_keeps_the_reader_notes_on_about(xl, tmp_path):
     tall = [a for a in actions if a["func"] == "setRowHeight" and a["start_row"] == row]
     lines = -(-len(about["note.3"][2]) // 80)  # at least a line per 80 characters
     assert tall and tall[-1]["args"][0] >= 15 * lines > 15
+
+
+def test_recalculate_refuses_related_charges_switched_on_after_the_import(xl, filled):
+    result, path = filled
+    data = payload(path, len(result.facts))
+    row = C.CRITERIA_FIRST_ROW - 1 + [s.key for s in criterion_specs()].index("related_charges")
+    set_cell(data, L.CRITERIA, row, C.VALUE_COL, "yes")
+    actions = run_script(xl, "recalculate", data)
+    assert alerts(actions)[0].startswith(
+        f"Criteria!C{row + 1}: related charges were switched on after the import")
+    assert not [a for a in actions if a["func"] in ("setValues", "setFormula")]

@@ -26,6 +26,7 @@ from cmr_xl.engine.eligibility import (
     NOT_ELIGIBLE,
     REDUCTION,
 )
+from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE, RELATED_TYPE
 from cmr_xl.workbook.layout import (
     ABOUT_FIRST_ROW,
@@ -400,6 +401,20 @@ def reader_notes(audit: dict[str, Any]) -> list[str]:
     """What the DOJ reader repaired, rejected or found odd, in plain words: the same
     notes `cmr-xl run` prints and summary.json keeps under "rows"."""
     return [str(note) for note in (audit.get("rows") or {}).get("notes") or [] if note]
+
+
+def check_related_charges_held(criteria: Criteria, about: dict[str, Any], where: str) -> None:
+    """Related charges are read from the DOJ file only when the criteria review them: a
+    workbook imported without them holds none, so switching them on there cannot review
+    anything. Say so rather than report zero related charges."""
+    before = str(about.get("criteria.related_charges", "")).strip().casefold()
+    if criteria.related_charges and before in ("no", "false", "0"):
+        raise InputError(
+            where, "related charges were switched on after the import, but this workbook "
+            "holds only the Prop 64 convictions (related charges are read from the DOJ file "
+            "only when they are reviewed)", "Import the DOJ file again with these criteria "
+            "(`cmr-xl run DOJ_FILE --criteria THIS.xlsx --workbook NEW.xlsx`, or the "
+            "add-in's import_doj_file), or set the cell back to 'no'")
 
 
 def audit_from_about(about: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from cmr_xl.workbook.content import (
     about_cells,
     audit_from_about,
     check_formula,
+    check_related_charges_held,
     row_heights,
     summary_cells,
 )
@@ -43,6 +44,7 @@ from cmr_xl.workbook.package import (
 )
 from cmr_xl.workbook.reader import (
     Workbook,
+    criterion_locations,
     key_rows,
     read_about,
     read_criteria,
@@ -98,6 +100,8 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
                          "names no county: this workbook has no results yet",
                          "Fill it first: `cmr-xl run DOJ_FILE --county NAME --as-of DATE "
                          "--workbook THIS.xlsx`, or the add-in's Import")
+    sheet, row, col = criterion_locations(book).get("related_charges", (L.CRITERIA, 0, 0))
+    check_related_charges_held(criteria, about, L.place(path, sheet, L.a1(row, col)))
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None)

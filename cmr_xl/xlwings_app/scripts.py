@@ -46,6 +46,7 @@ from cmr_xl.workbook.content import (
     WorkbookContent,
     about_cells,
     audit_from_about,
+    check_related_charges_held,
     row_heights,
     summary_cells,
 )
@@ -437,6 +438,8 @@ def _recalculate(book: xw.Book) -> str:
     facts = read_facts(book)
     about = _about(book)
     county = str(about.get("county") or "")
+    row = C.CRITERIA_FIRST_ROW + [s.key for s in criterion_specs()].index("related_charges")
+    check_related_charges_held(criteria, about, f"{C.CRITERIA}!C{row}")
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None)
