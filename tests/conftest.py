@@ -27,3 +27,13 @@ def decide(sheet: RapSheet, criteria: Criteria | None = None, county: str = COUN
 @pytest.fixture
 def sheet() -> RapSheet:
     return RapSheet()
+
+
+@pytest.fixture(scope="module")
+def xl():
+    """xlwings' server machinery with our functions and scripts, as xlwings Server runs
+    them: (xlwings.server, functions module, scripts module)."""
+    from xlwings_helpers import xlwings_server
+
+    with xlwings_server() as modules:
+        yield modules

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 import xlwings as xw
 from workbook_helpers import county_run, libreoffice_convert, soffice
-from xlwings_helpers import function_call, sheet_values, xlwings_server
+from xlwings_helpers import call, criteria_rows, sheet_values
 
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
@@ -20,24 +20,13 @@ from cmr_xl.workbook.writer import write_workbook
 from cmr_xl.xlwings_app import contract as C
 
 needs_soffice = pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
-CRITERIA_ROWS = slice(L.criterion_cells()[0].row, L.criterion_cells()[-1].row + 1)
-
-
-@pytest.fixture(scope="module")
-def xl():
-    with xlwings_server() as modules:
-        yield modules
+CRITERIA_ROWS = criteria_rows()
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
     result = county_run(people=120, seed=21)
     return result, write_workbook(result, tmp_path_factory.mktemp("live") / "county.xlsx")
-
-
-def call(xl, name, *args):
-    server, functions, _ = xl
-    return asyncio.run(server.custom_functions_call(function_call(name, *args), functions))
 
 
 def make_live_actions(xl, path, rows):

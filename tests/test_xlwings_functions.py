@@ -3,13 +3,12 @@ requests Office.js sends: same determinations as the engine and the command line
 
 from __future__ import annotations
 
-import asyncio
 import csv
 
 import pytest
 from click.testing import CliRunner
 from workbook_helpers import COUNTY, county_run, doj_file
-from xlwings_helpers import function_call, sheet_values, xlwings_server
+from xlwings_helpers import call, criteria_rows, sheet_values
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.criteria import criterion_specs
@@ -19,13 +18,7 @@ from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.writer import write_workbook
 
 FACTS_WIDTH = len(FACT_COLUMNS)
-CRITERIA_ROWS = slice(L.criterion_cells()[0].row, L.criterion_cells()[-1].row + 1)
-
-
-@pytest.fixture(scope="module")
-def xl():
-    with xlwings_server() as modules:
-        yield modules
+CRITERIA_ROWS = criteria_rows()
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +32,6 @@ def book(tmp_path_factory):
         "facts": [row[:FACTS_WIDTH] for row in results],  # Results!A1:AI(n+1)
         "criteria": [row[:3] for row in criteria[CRITERIA_ROWS]],  # Criteria!A5:C23
     }
-
-
-def call(xl, name, *args):
-    server, functions, _ = xl
-    return asyncio.run(server.custom_functions_call(function_call(name, *args), functions))
 
 
 def test_the_functions_excel_sees(xl):

@@ -10,7 +10,7 @@ import json
 import pytest
 import xlwings as xw
 from workbook_helpers import county_run, doj_file
-from xlwings_helpers import book_payload, xlwings_server
+from xlwings_helpers import book_payload
 
 from cmr_xl.engine.criteria import criterion_specs
 from cmr_xl.engine.eligibility import determine
@@ -21,12 +21,6 @@ from cmr_xl.workbook.writer import write_workbook
 from cmr_xl.xlwings_app import contract as C
 
 DETERMINATION_COL = [c.key for c in RESULT_COLUMNS].index(DETERMINATION[0].key)
-
-
-@pytest.fixture(scope="module")
-def xl():
-    with xlwings_server() as modules:
-        yield modules
 
 
 @pytest.fixture(scope="module")

@@ -100,3 +100,18 @@ def function_call(name: str, *args: Any) -> dict[str, Any]:
     return {"func_name": name, "args": list(args), "caller_address": "Live!A2",
             "version": xlwings.__version__, "runtime": "1.4", "client": "Office.js",
             "content_language": "en-US"}
+
+
+def call(xl: tuple[ModuleType, ModuleType, ModuleType], name: str, *args: Any) -> Any:
+    """One custom-function call through xlwings Server's machinery, as Office.js makes it."""
+    import asyncio
+
+    server, functions, _ = xl
+    return asyncio.run(server.custom_functions_call(function_call(name, *args), functions))
+
+
+def criteria_rows() -> slice:
+    """The rows of the criteria block (Criteria!A5:C23) in a sheet's values."""
+    from cmr_xl.workbook import layout as L
+
+    return slice(L.criterion_cells()[0].row, L.criterion_cells()[-1].row + 1)

@@ -348,6 +348,14 @@ def _split(text: str) -> tuple[list[str], bool] | None:
     except csv.Error as error:
         if "unexpected end of data" in str(error):
             return [], True  # a quote left open (the fields do not matter then)
+    return _scan(text, stray_quotes_kept=False)
+
+
+def _scan(text: str, *, stray_quotes_kept: bool) -> tuple[list[str], bool] | None:
+    """Fields of one record read a character at a time, and whether a quote was left
+    open; None if the text is more than one record. In a quoted value `""` is a quote;
+    another quote closes the value, or, with `stray_quotes_kept`, only when a comma or
+    the end of the record follows (any other is kept as written)."""
     fields: list[str] = []
     value: list[str] = []
     quoted, start = False, True
@@ -356,9 +364,12 @@ def _split(text: str) -> tuple[list[str], bool] | None:
         ch = text[i]
         if quoted:
             if ch == '"':
-                if i + 1 < n and text[i + 1] == '"':
+                after = text[i + 1] if i + 1 < n else ","
+                if after == '"':
                     value.append('"')
                     i += 1
+                elif stray_quotes_kept and after != ",":
+                    value.append('"')  # a quote inside the value, not doubled: kept
                 else:
                     quoted = False
             else:
@@ -391,42 +402,8 @@ def _split_as_written(text: str) -> list[str] | None:
     kept as written: in a quoted value only `""` (a quote) and a quote before a comma or
     the end of the record (the closing one) are special. None if a quote never closes or
     the text is more than one record. Same as `_split` for any well-formed record."""
-    fields: list[str] = []
-    value: list[str] = []
-    quoted, start = False, True
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quoted:
-            if ch == '"':
-                after = text[i + 1] if i + 1 < n else ","
-                if after == '"':
-                    value.append('"')
-                    i += 2
-                    continue
-                if after == ",":
-                    quoted = False
-                else:
-                    value.append('"')  # a quote inside the value, not doubled: kept
-            else:
-                value.append(ch)
-        elif ch == ",":
-            fields.append("".join(value))
-            value, start = [], True
-            i += 1
-            continue
-        elif ch == '"' and start:
-            quoted = True
-        elif ch in "\r\n":
-            return None
-        else:
-            value.append(ch)
-        start = False
-        i += 1
-    if quoted:
-        return None
-    fields.append("".join(value))
-    return fields
+    scanned = _scan(text, stray_quotes_kept=True)
+    return None if scanned is None or scanned[1] else scanned[0]
 
 
 def _compressed(sample: bytes) -> str:
