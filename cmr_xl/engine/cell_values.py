@@ -13,7 +13,7 @@ A recalculation after a criteria change converts ~50,000 rows this way (bench_re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,18 @@ _EPOCH_DAY = np.datetime64(EXCEL_EPOCH.date(), "D")
 #: Serial numbers from 1 (1900-01-01, Excel's first date) to the engine's last date;
 #: outside, a date reads as missing.
 _SERIAL_RANGE = (1, (LATEST.date() - EXCEL_EPOCH.date()).days)
+
+
+def criterion_value(raw: Any, kind: str) -> Any:
+    """A criteria cell's value as the criteria parser expects it: serial numbers in a
+    date cell become dates, text is stripped, an empty cell or an Excel error is None."""
+    if raw == "" or (not isinstance(raw, (str, int, float, bool, date)) and raw is not None):
+        return None
+    if kind == "date" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
+    if kind == "date" and isinstance(raw, str) and "T" in raw:
+        return raw[:10]
+    return raw.strip() if isinstance(raw, str) else raw
 
 
 def object_array(values: Sequence[Any]) -> np.ndarray:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -19,7 +18,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.cell_values import EXCEL_EPOCH, typed_column
+from cmr_xl.engine.cell_values import criterion_value, typed_column
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import FACT_COLUMNS, RESULT_COLUMNS, Column
@@ -131,16 +130,6 @@ def key_rows(rows: Rows) -> dict[str, int]:
     return found
 
 
-def _criterion_value(raw: Any, kind: str) -> Any:
-    """Cell values as the criteria parser expects them (dates stay dates, numbers that
-    are dates become dates, text is stripped)."""
-    if kind == "date" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
-    if isinstance(raw, str):
-        return raw.strip()
-    return raw
-
-
 def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria:
     """The criteria in the Criteria sheet's value cells; a bad or missing value raises a
     CriteriaError naming the file and cell."""
@@ -157,7 +146,7 @@ def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria
                              "Restore it (Undo), or copy the Criteria sheet of `cmr-xl new`")
         row = where[spec.key]
         locations[spec.key] = L.place(book.path, L.CRITERIA, L.a1(row, L.VALUE_COL))
-        values[spec.key] = _criterion_value(_cell(rows, row, L.VALUE_COL), spec.kind)
+        values[spec.key] = criterion_value(_cell(rows, row, L.VALUE_COL), spec.kind)
     return criteria_from_mapping(values, where=L.place(book.path, L.CRITERIA),
                                  locations=locations, name=L.WORKBOOK_CRITERIA)
 
@@ -211,7 +200,7 @@ def read_scenarios(path: str | Path, base: Criteria | None = None, *,
         if spec is None:
             raise InputError(place, f"{label!r} is not a criterion",
                              "Choose the criterion from the dropdown")
-        changes.setdefault(str(name), {})[spec.key] = _criterion_value(value, spec.kind)
+        changes.setdefault(str(name), {})[spec.key] = criterion_value(value, spec.kind)
         locations.setdefault(str(name), {})[spec.key] = L.place(
             book.path, L.CRITERIA, L.a1(number, L.CHECK_COL))
     return [criteria_from_mapping({**base.as_mapping(), **change},

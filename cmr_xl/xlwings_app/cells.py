@@ -14,7 +14,6 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ from pyarrow import csv as pa_csv
 
 from cmr_xl.engine.cell_values import (
     EXCEL_EPOCH,
+    criterion_value,
     object_array,
     typed_column,
     typed_text_column,
@@ -215,17 +215,6 @@ def _fact_positions(header: Sequence[Any]) -> dict[str, int]:
         raise InputError("facts header", f"missing column(s) {', '.join(missing)}",
                          "Pass the Results range with its header row (Results!A1:AI...)")
     return positions
-
-
-def criterion_value(raw: Any, kind: str) -> Any:
-    """A criteria cell's value as the parser expects it (serial numbers -> dates)."""
-    if raw == "" or (not isinstance(raw, (str, int, float, bool, date)) and raw is not None):
-        return None
-    if kind == "date" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
-    if kind == "date" and isinstance(raw, str) and "T" in raw:
-        return raw[:10]
-    return raw.strip() if isinstance(raw, str) else raw
 
 
 def criteria_from_cells(block: Any, *, where: dict[str, str] | None = None) -> Criteria:
