@@ -165,7 +165,7 @@ def _parse_value(spec: CriterionSpec, raw: Any, where: str) -> Any:
             return ()
         if spec.kind in ("number", "switch"):
             return type(spec.default)(0)
-        raise CriteriaError(where, f"{spec.label} is empty", f"Use {_allowed(spec)}")
+        raise CriteriaError(where, f"{spec.label} is empty", f"Use {allowed_values(spec)}")
     if spec.kind == "date":
         return _parse_date(spec, raw, where)
     if spec.kind == "switch":
@@ -177,15 +177,20 @@ def _parse_value(spec: CriterionSpec, raw: Any, where: str) -> Any:
     return _parse_choice(spec, raw, where)
 
 
-def _allowed(spec: CriterionSpec) -> str:
+def allowed_values(spec: CriterionSpec, *, dropdown: bool = False) -> str:
+    """What a criterion accepts, in words: after "Use" in error messages, and (with
+    `dropdown`, where the choices are listed beside the cell) in the workbook's
+    validation prompts and Check column."""
     if spec.kind == "number":
         return f"0 (off) or a whole number from {spec.min} to {spec.max}"
     if spec.kind == "switch":
         return "yes or no"
     if spec.kind == "date":
-        return "a date as YYYY-MM-DD"
+        return "a date as YYYY-MM-DD, e.g. 2020-07-01"
     if spec.kind == "overrides":
-        return "entries like 11357(A)=dismiss separated by ';'"
+        return "entries like 11357(A)=dismiss; 11357(C)=hand_review, or leave it empty"
+    if dropdown:
+        return "a choice from the dropdown"
     return "one of " + ", ".join(repr(c) for c in spec.choices)
 
 
@@ -194,7 +199,7 @@ def _parse_choice(spec: CriterionSpec, raw: Any, where: str) -> str:
     for key, words in spec.choices.items():
         if text in (key, key.replace("_", " "), words.lower()):
             return key
-    raise CriteriaError(where, f"{raw!r} is not a choice for {spec.label}", f"Use {_allowed(spec)}")
+    raise CriteriaError(where, f"{raw!r} is not a choice for {spec.label}", f"Use {allowed_values(spec)}")
 
 
 def _parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
@@ -205,7 +210,7 @@ def _parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
         return True
     if text in ("no", "n", "false", "0", "off"):
         return False
-    raise CriteriaError(where, f"{raw!r} is not yes or no for {spec.label}", f"Use {_allowed(spec)}")
+    raise CriteriaError(where, f"{raw!r} is not yes or no for {spec.label}", f"Use {allowed_values(spec)}")
 
 
 def _parse_number(spec: CriterionSpec, raw: Any, where: str) -> int:
@@ -215,11 +220,11 @@ def _parse_number(spec: CriterionSpec, raw: Any, where: str) -> int:
         number = float("nan")
     if number != number or number != int(number):
         raise CriteriaError(where, f"{raw!r} is not a whole number for {spec.label}",
-                            f"Use {_allowed(spec)}")
+                            f"Use {allowed_values(spec)}")
     value = int(number)
     if value != 0 and not (spec.min <= value <= spec.max):
         raise CriteriaError(where, f"{value} is out of range for {spec.label}",
-                            f"Use {_allowed(spec)}")
+                            f"Use {allowed_values(spec)}")
     return value
 
 
@@ -234,7 +239,7 @@ def _parse_date(spec: CriterionSpec, raw: Any, where: str) -> date:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise CriteriaError(where, f"{raw!r} is not a date for {spec.label}", f"Use {_allowed(spec)}")
+    raise CriteriaError(where, f"{raw!r} is not a date for {spec.label}", f"Use {allowed_values(spec)}")
 
 
 def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[str, Action], ...]:
@@ -249,13 +254,13 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
                 items.append(tuple(item))
             else:
                 raise CriteriaError(where, f"{item!r} is not a section and an action",
-                                    f"Use {_allowed(spec)}")
+                                    f"Use {allowed_values(spec)}")
     else:
         items = []
         for part in str(raw).split(";"):
             if part.strip():
                 if "=" not in part:
-                    raise CriteriaError(where, f"{part.strip()!r} has no '='", f"Use {_allowed(spec)}")
+                    raise CriteriaError(where, f"{part.strip()!r} has no '='", f"Use {allowed_values(spec)}")
                 items.append(tuple(p.strip() for p in part.split("=", 1)))
     action_spec = next(s for s in criterion_specs() if s.key == "felony_11357")
     overrides = []
@@ -263,7 +268,7 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
         key = str(section).strip().upper().replace(" ", "")
         if not any(key.startswith(s) for s in PROP64_SECTIONS):
             raise CriteriaError(where, f"{section!r} is not an HS 11357-11360 subdivision",
-                                f"Use {_allowed(spec)}")
+                                f"Use {allowed_values(spec)}")
         overrides.append((key, _parse_choice(action_spec, action, where)))
     return tuple(overrides)
 

@@ -119,19 +119,6 @@ def cell_value(spec: CriterionSpec, value: Any) -> Any:
     return value
 
 
-def allowed_text(spec: CriterionSpec) -> str:
-    """What a clerk may enter, in words (data validation prompt and check message)."""
-    if spec.kind == "number":
-        return f"0 (off) or a whole number from {spec.min} to {spec.max}"
-    if spec.kind == "switch":
-        return "yes or no"
-    if spec.kind == "date":
-        return "a date, e.g. 2020-07-01"
-    if spec.kind == "overrides":
-        return "empty, or e.g. 11357(A)=dismiss; 11357(C)=hand_review"
-    return "a choice from the dropdown"
-
-
 # --- Lists sheet (dropdown sources) -------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from cmr_xl import __version__
+from cmr_xl.engine.criteria import allowed_values
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.pipeline import redetermine
@@ -184,7 +185,7 @@ def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent) -> s
             # every value was just read and used, so Check is empty: cache that, so that a
             # viewer which does not recalculate on load (LibreOffice's default) agrees
             formula = check_formula(
-                spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), L.allowed_text(spec),
+                spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), allowed_values(spec, dropdown=True),
                 list_ref=L.list_ref(spec.kind) if spec.choices else None,
                 bounds=(spec.min or 0, spec.max or 0))
             cells[(row, L.CHECK_COL)] = XmlCell("", formula)

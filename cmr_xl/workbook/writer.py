@@ -20,6 +20,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
+from cmr_xl.engine.criteria import allowed_values
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
@@ -196,7 +197,7 @@ class _Book:
             ws.write_string(row, L.HELP_COL, spec.help, wrap)
             list_ref = L.list_ref(spec.kind) if spec.choices else None
             formula = check_formula(
-                spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), L.allowed_text(spec),
+                spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), allowed_values(spec, dropdown=True),
                 list_ref=list_ref, bounds=(spec.min or 0, spec.max or 0))
             ws.write_formula(row, L.CHECK_COL, formula, f["warning"], "")
             ws.data_validation(row, L.VALUE_COL, row, L.VALUE_COL, self._validation(cell))
@@ -209,7 +210,7 @@ class _Book:
 
     def _validation(self, cell: L.CriterionCell) -> dict[str, Any]:
         spec = cell.spec
-        allowed = L.allowed_text(spec)
+        allowed = allowed_values(spec, dropdown=True)
         common = {
             "input_title": spec.label[:32], "input_message": spec.help[:255],
             "error_title": "Not a value cmr-xl can use"[:32],
