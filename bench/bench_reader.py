@@ -12,7 +12,8 @@ one's peak RSS.
 
 Each measurement runs in a fresh process (so peak RSS is that run's alone), floor and
 reader alternate, and the best and median of the rounds are shown: shared machines are
-noisy. Generated files are cached in bench/out/ (git-ignored).
+noisy. Generated files are cached in bench/out/ (git-ignored). Its section of
+bench/results.md is rewritten.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from results_file import write_section
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -125,11 +128,16 @@ def main() -> None:
     files = [generated(args.rows)]
     if args.defects:
         files.append(with_defects(files[0], args.defects))
-    print(f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}; best (median) of {args.repeat} rounds")
-    print("| file | MB | rows | pyarrow read_csv s | reader s | ratio | CPU s pyarrow / reader "
-          "| peak RSS MB pyarrow / reader | batches |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; best (median) of {args.repeat} rounds",
+        "",
+        "| file | MB | rows | pyarrow read_csv s | reader s | ratio | CPU s pyarrow / reader "
+        "| peak RSS MB pyarrow / reader | batches |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for line in lines:
+        print(line)
     for path in files:
         floors, readers = [], []
         for _ in range(args.repeat):
@@ -138,17 +146,23 @@ def main() -> None:
         floor = min(f["seconds"] for f in floors)
         best = min(r["seconds"] for r in readers)
         last = readers[-1]
-        print(f"| {path.name} | {path.stat().st_size / 1e6:,.0f} | {last['rows']:,} "
-              f"| {floor:.2f} ({statistics.median(f['seconds'] for f in floors):.2f}) "
-              f"| {best:.2f} ({statistics.median(r['seconds'] for r in readers):.2f}) "
-              f"| {best / floor:.2f} | {min(f['cpu'] for f in floors):.2f} / "
-              f"{min(r['cpu'] for r in readers):.2f} "
-              f"| {max(f['peak_mb'] for f in floors):,.0f} / "
-              f"{max(r['peak_mb'] for r in readers):,.0f} | {last['batches']} |", flush=True)
+        lines.append(
+            f"| {path.name} | {path.stat().st_size / 1e6:,.0f} | {last['rows']:,} "
+            f"| {floor:.2f} ({statistics.median(f['seconds'] for f in floors):.2f}) "
+            f"| {best:.2f} ({statistics.median(r['seconds'] for r in readers):.2f}) "
+            f"| {best / floor:.2f} | {min(f['cpu'] for f in floors):.2f} / "
+            f"{min(r['cpu'] for r in readers):.2f} "
+            f"| {max(f['peak_mb'] for f in floors):,.0f} / "
+            f"{max(r['peak_mb'] for r in readers):,.0f} | {last['batches']} |")
+        print(lines[-1], flush=True)
         if last.get("rejected") or last.get("repaired"):
-            print(f"  (repaired {last['repaired']:,}, rejected {last['rejected']:,}, "
-                  f"blank {last['blank']:,})")
-
+            lines.append(f"  (repaired {last['repaired']:,}, rejected {last['rejected']:,}, "
+                         f"blank {last['blank']:,})")
+            print(lines[-1])
+    write_section("bench_reader", "## The DOJ reader alone (`python bench/bench_reader.py`)"
+                  f"\n\nMeasured {time.strftime('%Y-%m-%d')}: the reader against pyarrow's bare "
+                  "multi-threaded read_csv of the same file, each in a fresh process.\n\n"
+                  + "\n".join(lines))
 
 if __name__ == "__main__":
     main()
