@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -25,6 +26,8 @@ from cmr_xl.engine.results_columns import FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 
 Rows = list[list[Any]]
+#: Where a cell of the Criteria sheet is, as messages name it: (row, col) 0-based -> text.
+Place = Callable[[int, int], str]
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: A defined name's single-cell target: Criteria!$C$9, or 'Sheet name'!$C$9 (quote doubled)
 CELL_TARGET = re.compile(r"^=?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!]+))!"
@@ -134,21 +137,31 @@ def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria
     """The criteria in the Criteria sheet's value cells; a bad or missing value raises a
     CriteriaError naming the file and cell."""
     book = book or Workbook(path)
-    rows = book.rows(L.CRITERIA)
+    return criteria_from_rows(book.rows(L.CRITERIA), _placer(book.path))
+
+
+def _placer(path: Path) -> Place:
+    return lambda row, col: L.place(path, L.CRITERIA, None if row < 0 else L.a1(row, col))
+
+
+def criteria_from_rows(rows: Rows, place: Place) -> Criteria:
+    """The criteria in a Criteria sheet's rows (found by the keys in column A), whoever
+    read the rows: this module from a saved file, or the add-in from Excel. `place`
+    names a cell (0-based row, col; row -1 for the sheet) as the messages should."""
     where = key_rows(rows)
     values: dict[str, Any] = {}
     locations: dict[str, str] = {}
     for spec in criterion_specs():
         if spec.key not in where:
             expected = next(c for c in L.criterion_cells() if c.spec.key == spec.key)
-            raise InputError(L.place(book.path, L.CRITERIA, expected.address),
+            raise InputError(place(expected.row, L.VALUE_COL),
                              f"the row for '{spec.label}' is missing",
                              "Restore it (Undo), or copy the Criteria sheet of `cmr-xl new`")
         row = where[spec.key]
-        locations[spec.key] = L.place(book.path, L.CRITERIA, L.a1(row, L.VALUE_COL))
+        locations[spec.key] = place(row, L.VALUE_COL)
         values[spec.key] = criterion_value(_cell(rows, row, L.VALUE_COL), spec.kind)
-    return criteria_from_mapping(values, where=L.place(book.path, L.CRITERIA),
-                                 locations=locations, name=L.WORKBOOK_CRITERIA)
+    return criteria_from_mapping(values, where=place(-1, 0), locations=locations,
+                                 name=L.WORKBOOK_CRITERIA)
 
 
 def criterion_locations(book: Workbook) -> dict[str, tuple[str, int, int]]:
@@ -177,11 +190,15 @@ def criterion_locations(book: Workbook) -> dict[str, tuple[str, int, int]]:
 
 def read_scenarios(path: str | Path, base: Criteria | None = None, *,
                    book: Workbook | None = None) -> list[Criteria]:
-    """Named what-if scenarios from the Criteria sheet: each row names a scenario, one
-    criterion (by its label) and its new value; rows with the same name combine."""
+    """Named what-if scenarios from the Criteria sheet (see scenarios_from_rows)."""
     book = book or Workbook(path)
     base = base or read_criteria(path, book=book)
-    rows = book.rows(L.CRITERIA)
+    return scenarios_from_rows(book.rows(L.CRITERIA), base, _placer(book.path))
+
+
+def scenarios_from_rows(rows: Rows, base: Criteria, place: Place) -> list[Criteria]:
+    """Named what-if scenarios in a Criteria sheet's rows: each row names a scenario, one
+    criterion (by its label) and its new value; rows with the same name combine."""
     by_label = {spec.label.lower(): spec for spec in criterion_specs()}
     changes: dict[str, dict[str, Any]] = {}
     locations: dict[str, dict[str, str]] = {}
@@ -192,19 +209,16 @@ def read_scenarios(path: str | Path, base: Criteria | None = None, *,
                               (L.LABEL_COL, L.VALUE_COL, L.CHECK_COL))
         if name in (None, "") and label in (None, ""):
             continue
-        place = L.place(book.path, L.CRITERIA, L.a1(number, L.VALUE_COL))
         if name in (None, ""):
-            raise InputError(L.place(book.path, L.CRITERIA, L.a1(number, L.LABEL_COL)),
-                             "a what-if row has no scenario name", "Name the scenario")
+            raise InputError(place(number, L.LABEL_COL), "a what-if row has no scenario name",
+                             "Name the scenario")
         spec = by_label.get(str(label or "").strip().lower())
         if spec is None:
-            raise InputError(place, f"{label!r} is not a criterion",
+            raise InputError(place(number, L.VALUE_COL), f"{label!r} is not a criterion",
                              "Choose the criterion from the dropdown")
         changes.setdefault(str(name), {})[spec.key] = criterion_value(value, spec.kind)
-        locations.setdefault(str(name), {})[spec.key] = L.place(
-            book.path, L.CRITERIA, L.a1(number, L.CHECK_COL))
-    return [criteria_from_mapping({**base.as_mapping(), **change},
-                                  where=L.place(book.path, L.CRITERIA),
+        locations.setdefault(str(name), {})[spec.key] = place(number, L.CHECK_COL)
+    return [criteria_from_mapping({**base.as_mapping(), **change}, where=place(-1, 0),
                                   locations=locations[name], name=name)
             for name, change in changes.items()]
 

@@ -50,7 +50,8 @@ from cmr_xl.workbook.content import (
     row_heights,
     summary_cells,
 )
-from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, WORKBOOK_CRITERIA
+from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1
+from cmr_xl.workbook.reader import criteria_from_rows, key_rows, scenarios_from_rows
 from cmr_xl.xlwings_app import contract as C
 from cmr_xl.xlwings_app.cells import (
     EXCEL_EPOCH,
@@ -58,8 +59,6 @@ from cmr_xl.xlwings_app.cells import (
     PACKED_FACTS,
     as_rows,
     cells_from_frame,
-    criteria_from_cells,
-    criterion_value,
     facts_from_cells,
     neutralise,
     packed_text,
@@ -122,69 +121,33 @@ def _rows(book: xw.Book, sheet: str) -> list[Sequence[Any]]:
     return as_rows(target.used_range.raw_value)
 
 
-def _keyed(rows: list[Sequence[Any]]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for number, row in enumerate(rows):
-        if row and isinstance(row[C.KEY_COL], str) and row[C.KEY_COL].strip():
-            found.setdefault(row[C.KEY_COL].strip(), number)
-    return found
-
-
 def _cell(rows: list[Sequence[Any]], row: int, col: int) -> Any:
     return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
 
 
 def read_criteria(book: xw.Book) -> tuple[Criteria, list[Criteria]]:
-    """Criteria and named what-if scenarios from the Criteria sheet; errors name cells."""
-    rows = _rows(book, C.CRITERIA)
-    where = _keyed(rows)
-    block, places = [], {}
-    for spec in criterion_specs():
-        if spec.key not in where:
-            raise InputError(f"{C.CRITERIA}!A", f"the row for '{spec.label}' is missing",
-                             "Restore it from a fresh template")
-        row = where[spec.key]
-        block.append([spec.key, _cell(rows, row, C.VALUE_COL)])
-        places[spec.key] = f"{C.CRITERIA}!{_a1(row, C.VALUE_COL)}"
-    criteria = replace(criteria_from_cells(block, where=places), name=WORKBOOK_CRITERIA)
-    by_label = {s.label.lower(): s for s in criterion_specs()}
-    changes: dict[str, dict[str, Any]] = {}
-    for number, row in enumerate(rows):
-        if not row or row[C.KEY_COL] != C.SCENARIO_KEY:
-            continue
-        name, label, value = (_cell(rows, number, c) for c in
-                              (C.LABEL_COL, C.VALUE_COL, C.CHECK_COL))
-        if name in (None, "") and label in (None, ""):
-            continue
-        spec = by_label.get(str(label or "").strip().lower())
-        if spec is None or name in (None, ""):
-            raise InputError(f"{C.CRITERIA}!{_a1(number, C.VALUE_COL)}",
-                             "a what-if row needs a name and a criterion from the dropdown", "")
-        changes.setdefault(str(name), {})[spec.key] = criterion_value(value, spec.kind)
-    scenarios = [criteria.with_changes(name=name, **change) for name, change in changes.items()]
-    return criteria, scenarios
+    """Criteria and named what-if scenarios from the Criteria sheet, read as the command
+    line reads a saved workbook; errors name cells (Criteria!C13)."""
+    rows = [list(row) for row in _rows(book, C.CRITERIA)]
+
+    def place(row: int, col: int) -> str:
+        return C.CRITERIA if row < 0 else f"{C.CRITERIA}!{a1(row, col)}"
+
+    criteria = criteria_from_rows(rows, place)
+    return criteria, scenarios_from_rows(rows, criteria, place)
 
 
 def _run_settings(book: xw.Book) -> tuple[str, list[str]]:
     rows = _rows(book, C.CRITERIA)
-    where = _keyed(rows)
+    where = key_rows(rows)
     county = str(_cell(rows, where.get(C.RUN_COUNTY, -1), C.VALUE_COL) or "").strip()
     files = str(_cell(rows, where.get(C.RUN_DOJ_FILE, -1), C.VALUE_COL) or "").strip()
     if not county or not files:
         row = where.get(C.RUN_DOJ_FILE if county else C.RUN_COUNTY, 0)
-        raise InputError(f"{C.CRITERIA}!{_a1(row, C.VALUE_COL)}",
+        raise InputError(f"{C.CRITERIA}!{a1(row, C.VALUE_COL)}",
                          "the county and the DOJ file path are needed to import",
                          "Fill both cells under 'Import settings'")
     return county, [p.strip() for p in files.split(";") if p.strip()]
-
-
-def _a1(row: int, col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return f"{letters}{row + 1}"
 
 
 def read_facts(book: xw.Book) -> pd.DataFrame:
@@ -236,7 +199,7 @@ def write_determinations(book: xw.Book, determinations: pd.DataFrame) -> None:
 def write_used(book: xw.Book, criteria: Criteria) -> None:
     """The Criteria sheet's 'Used in the results' column (its Check cells compare)."""
     rows = _rows(book, C.CRITERIA)
-    where = _keyed(rows)
+    where = key_rows(rows)
     sheet = book.sheets[C.CRITERIA]
     for spec in criterion_specs():
         if spec.key in where:
@@ -456,7 +419,7 @@ def _recalculate(book: xw.Book) -> str:
 
 def live_formula(first: int, last: int) -> str:
     """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based)."""
-    packed = _a1(0, C.LIVE_PACKED_COL).rstrip("1")
+    packed = a1(0, C.LIVE_PACKED_COL).rstrip("1")
     top = C.CRITERIA_FIRST_ROW
     bottom = top + len(criterion_specs()) - 1
     return (f"=CMR_DETERMINE({C.LIVE}!${packed}${first}:${packed}${last},"
@@ -468,7 +431,7 @@ def pack_formulas(names: list[str]) -> tuple[str, str]:
     the same way): one argument per conviction instead of 35, and Excel keeps them up
     to date when a fact is edited. Yes/no facts go through N() (TRUE -> 1), which reads
     the same in every Excel language; dates and counts are whole numbers."""
-    letters = [(column, _a1(0, names.index(column.label)).rstrip("1")) for column in PACKED_FACTS]
+    letters = [(column, a1(0, names.index(column.label)).rstrip("1")) for column in PACKED_FACTS]
     joiner = f'&"{PACK_SEPARATOR}"&'
     header = "=" + joiner.join(f"{C.RESULTS}!${letter}$1" for _, letter in letters)
     cells = [f"INDEX({C.RESULTS}!${letter}:${letter},ROW())" for _, letter in letters]
@@ -508,7 +471,7 @@ def _make_live(book: xw.Book) -> str:
     header = list(as_rows(results[0, 0].resize(1, len(RESULT_COLUMNS)).raw_value)[0])
     for offset, column in enumerate(DETERMINATION):
         col = header.index(column.label)
-        letter = _a1(0, offset).rstrip("1")
+        letter = a1(0, offset).rstrip("1")
         formula = f"=INDEX({C.LIVE}!${letter}:${letter},ROW())"
         results[1, col].resize(len(facts), 1).formula = formula
     return (f"Live: {len(bounds)} =CMR_DETERMINE block(s) of at most "
