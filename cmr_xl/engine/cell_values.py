@@ -5,8 +5,9 @@ values: text, numbers, booleans, "" or None for empty, dates as Excel serial num
 datetimes or ISO text, errors as dicts. One converter serves both, so a fact means the
 same thing whichever way it came in.
 
-The usual case (a column of one kind, as our own workbook writes it) is converted by
-Arrow in C; anything else falls back to a slower path that still accepts every value.
+The usual case (a column of one kind, as our own workbook writes it) is converted whole
+by numpy or Arrow; anything else falls back to a slower path that still accepts every
+value.
 A recalculation after a criteria change converts ~50,000 rows this way (bench_recalc).
 """
 
@@ -105,9 +106,8 @@ def _floats(values: np.ndarray) -> np.ndarray | None:
 def _numbers(values: np.ndarray, *, integer: bool) -> pd.Series:
     floats = _floats(values)
     if floats is None:
-        numbers = pd.to_numeric(pd.Series(values).where(
-            pd.Series(values).map(lambda v: not isinstance(v, (bool, dict))), None),
-            errors="coerce").astype("float64")
+        numbers = pd.to_numeric(pd.Series(values).map(_number_like),
+                                errors="coerce").astype("float64")
     else:
         numbers = pd.Series(floats)
     return _whole_numbers(numbers, integer=integer)
@@ -176,6 +176,8 @@ def _serial_dates(serials: np.ndarray) -> np.ndarray:
 
 
 def _number_like(value: Any) -> Any:
+    """The value where it may be a number (also as text); None for a yes/no, an Excel
+    error or a date, which Python or pandas would otherwise turn into one."""
     return None if isinstance(value, (bool, dict, date)) else value
 
 

@@ -104,25 +104,25 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
     sheet's formulas join them in Excel), and the header joined the same way. Parsed by
     Arrow's CSV reader in one pass: a third of the bytes and time of the rows of cells."""
     labels = [label.strip() for label in str(header).split(PACK_SEPARATOR)]
-    by_name = {c.label: c for c in FACT_COLUMNS} | {c.key: c for c in FACT_COLUMNS}
-    unknown = [label for label in labels if label not in by_name]
-    missing = [c.label for c in PACKED_FACTS if c.label not in labels and c.key not in labels]
-    if unknown or missing:
-        raise InputError("packed facts header", f"missing column(s) {', '.join(missing)}"
-                         if missing else f"unknown column(s) {', '.join(unknown)}",
-                         "Run the make_live script again to rebuild the Live sheet")
+    rebuild = "Run the make_live script again to rebuild the Live sheet"
+    positions = _fact_positions(labels, PACKED_FACTS, where="packed facts header", todo=rebuild)
+    known = {c.label for c in FACT_COLUMNS} | {c.key for c in FACT_COLUMNS}
+    unknown = [label for label in labels if label not in known]
+    if unknown:
+        raise InputError("packed facts header", f"unknown column(s) {', '.join(unknown)}",
+                         rebuild)
     texts = [row[0] if row else None for row in cells]
     empty = PACK_SEPARATOR * (len(labels) - 1)  # parsed in place of a row not read
     problems: dict[int, str] = {}
     if not all(isinstance(text, str) for text in texts):  # an Excel error, a number
         problems = {i: _packed_problem(cells[i]) for i, t in enumerate(texts)
                     if not isinstance(t, str)}
-    data = _joined(texts, problems, empty)
-    if data.count(b"\n") != len(texts) - 1 or b"\r" in data:  # a line break in a fact
+    joined = _joined(texts, problems, empty)
+    if joined.count(b"\n") != len(texts) - 1 or b"\r" in joined:  # a line break in a fact
         problems |= {i: "a fact of this row contains a line break" for i, t in enumerate(texts)
                      if isinstance(t, str) and ("\n" in t or "\r" in t)}
-        data = _joined(texts, problems, empty)
-    table, wrong = _parse_packed(data, labels)
+        joined = _joined(texts, problems, empty)
+    table, wrong = _parse_packed(joined, labels)
     if None in wrong:  # the parser could not say which line: count the parts here
         wrong = [i for i, t in enumerate(texts) if i not in problems
                  and t.count(PACK_SEPARATOR) != len(labels) - 1]
@@ -131,12 +131,11 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
                             f"({texts[line].count(PACK_SEPARATOR) + 1} parts, "
                             f"{len(labels)} expected)") for line in wrong}
         table, _ = _parse_packed(_joined(texts, problems, empty), labels)
-    columns = {by_name[label].key: label for label in labels}
-    kind = table.column(columns["conviction_type"]) if table else pa.array([], pa.string())
+    kind = table.column(positions["conviction_type"]) if table else pa.array([], pa.string())
     chosen = np.flatnonzero(pc.is_valid(kind).to_numpy(zero_copy_only=False))
     data = {}
     for column in PACKED_FACTS:
-        values = table.column(columns[column.key]).combine_chunks() if table else pa.array(
+        values = table.column(positions[column.key]).combine_chunks() if table else pa.array(
             [], pa.string())
         if len(chosen) != len(kind):
             values = values.take(pa.array(chosen))
@@ -200,11 +199,14 @@ def _with_blanks(data: dict[str, pd.Series], rows: int) -> pd.DataFrame:
     return pd.DataFrame({c.key: data.get(c.key, blank) for c in FACT_COLUMNS})
 
 
-def _fact_positions(header: Sequence[Any]) -> dict[str, int]:
-    """Where each fact column is, found by its label (or key) in the header row."""
+def _fact_positions(header: Sequence[Any], required: Sequence[Column] = FACT_COLUMNS, *,
+                    where: str = "facts header",
+                    todo: str = "Pass the Results range with its header row "
+                                "(Results!A1:AI...)") -> dict[str, int]:
+    """Where each required fact column is, found by its label (or key) in the header."""
     names = [str(h).strip() if h is not None else "" for h in header]
     positions, missing = {}, []
-    for column in FACT_COLUMNS:
+    for column in required:
         if column.label in names:
             positions[column.key] = names.index(column.label)
         elif column.key in names:
@@ -212,8 +214,7 @@ def _fact_positions(header: Sequence[Any]) -> dict[str, int]:
         else:
             missing.append(column.label)
     if missing:
-        raise InputError("facts header", f"missing column(s) {', '.join(missing)}",
-                         "Pass the Results range with its header row (Results!A1:AI...)")
+        raise InputError(where, f"missing column(s) {', '.join(missing)}", todo)
     return positions
 
 
