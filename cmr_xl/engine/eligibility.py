@@ -63,11 +63,11 @@ def _rules_data() -> list[dict]:
     return load_law("decision_order")["rules"]
 
 
-def _format_each(values: pd.Series | np.ndarray, template: Callable[[object], str]) -> np.ndarray:
-    """Apply `template` once per distinct value (reasons repeat across thousands of rows)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    texts = np.array([template(u) for u in uniques] + [""], dtype=object)
-    return texts[codes]
+def _format_each(values: pd.Series | np.ndarray, template: Callable[[str], str]) -> np.ndarray:
+    """Apply `template` once per distinct value, "" for missing (reasons repeat across
+    thousands of rows)."""
+    codes, distinct = _distinct(values)
+    return np.array([template(value) for value in distinct], dtype=object)[codes]
 
 
 def _array(series: pd.Series, fill: bool = False) -> np.ndarray:
@@ -112,7 +112,7 @@ def super_strike(ctx: Context, rule: dict) -> Outcome | None:
     outcome, scope = active
     sections, template = _listed_reason(ctx, rule, "prior_super_strikes", "super_strikes")
     applies = scope & sections.notna().to_numpy()
-    reasons = _format_each(sections.fillna(""), lambda s: template.format(sections=s))
+    reasons = _format_each(sections, lambda s: template.format(sections=s))
     return Outcome(applies, outcome, reasons)
 
 
@@ -130,7 +130,7 @@ def pc290(ctx: Context, rule: dict) -> Outcome | None:
     has_offense = sections.notna().to_numpy()
     reasons = np.where(
         has_offense,
-        _format_each(sections.fillna(""), lambda s: template.format(sections=s)),
+        _format_each(sections, lambda s: template.format(sections=s)),
         rule["reason_registration"],
     )
     return Outcome(scope & (has_offense | registered_before), outcome, reasons)
@@ -419,7 +419,7 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, texts: dict[str, n
     wording = load_law("decision_order")["related_charge"]
     if not criteria.related_charges:
         determination = np.full(len(facts), NOT_ELIGIBLE, dtype=object)
-        reason = np.full(len(facts), wording["not_reviewed"], dtype=object)
+        reason = np.full(len(facts), NOT_REVIEWED, dtype=object)
     else:
         determination, reason = _related_outcomes(facts, texts["determination"], related, wording)
     for key, values in (("determination", determination), ("reason", reason),
