@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cmr_xl.engine.dates import EARLIEST, LATEST, within_range
+from cmr_xl.engine.dates import LATEST, within_range
 from cmr_xl.engine.results_columns import Column
 
 #: Day 0 of Excel's (and LibreOffice's) serial dates: serial 1 is 1900-01-01.
@@ -184,10 +184,6 @@ def _number_like(value: Any) -> Any:
 def _date_like(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()[:10] or None
-    if isinstance(value, (datetime, date)) and EARLIEST.date() <= _day(value) <= LATEST.date():
+    if isinstance(value, (datetime, date)):  # out of range: missing, by within_range
         return datetime(value.year, value.month, value.day)
     return None
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
