@@ -28,6 +28,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
+from cmr_xl.engine.cell_values import EXCEL_EPOCH
 from cmr_xl.engine.criteria import PROP64_SECTIONS, criterion_specs
 from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
@@ -44,7 +45,6 @@ NO_COURT = "Court not recorded"
 HEADER_SEARCH_ROWS = 20
 SHEET_ROW = "_sheet_row"  # 0-based row of a case on the Results sheet, for messages
 ERROR_VALUE = re.compile(r"^#(?:NAME\?|N/A|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|BUSY!|GETTING_DATA)")
-EXCEL_EPOCH = datetime(1899, 12, 30)
 #: A string Excel would read as a formula if a clerk edits the cell (F2, Enter); such cells
 #: get the quote prefix, as if typed with a leading apostrophe.
 FORMULA_LIKE_TEXT = re.compile(FORMULA_LIKE)

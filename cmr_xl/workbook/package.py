@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from cmr_xl.engine.cell_values import EXCEL_EPOCH
 from cmr_xl.engine.errors import InputError
 
 ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
@@ -34,7 +35,7 @@ SHEET_DATA_RE = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>",
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-EXCEL_EPOCH = date(1899, 12, 30)
+EXCEL_DAY_ZERO = EXCEL_EPOCH.date()
 
 
 class Package:
@@ -153,7 +154,7 @@ def _number(value: Any) -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return str((value - EXCEL_EPOCH).days)
+        return str((value - EXCEL_DAY_ZERO).days)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)
