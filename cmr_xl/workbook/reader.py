@@ -226,7 +226,11 @@ def scenarios_from_rows(rows: Rows, base: Criteria, place: Place) -> list[Criter
 def read_about(path: str | Path, *, book: Workbook | None = None) -> dict[str, Any]:
     """The About sheet as {key: value} (input files, county, row accounting...)."""
     book = book or Workbook(path)
-    rows = book.rows(L.ABOUT)
+    return about_from_rows(book.rows(L.ABOUT))
+
+
+def about_from_rows(rows: Rows) -> dict[str, Any]:
+    """An About sheet's rows as {key: value}, whoever read them (a saved file, the add-in)."""
     return {str(row[L.ABOUT_KEY_COL]): _plain(_cell(rows, number, L.ABOUT_VALUE_COL))
             for number, row in enumerate(rows)
             if row and isinstance(row[L.ABOUT_KEY_COL], str) and row[L.ABOUT_KEY_COL]}

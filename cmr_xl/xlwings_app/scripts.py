@@ -51,7 +51,12 @@ from cmr_xl.workbook.content import (
     summary_cells,
 )
 from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1
-from cmr_xl.workbook.reader import criteria_from_rows, key_rows, scenarios_from_rows
+from cmr_xl.workbook.reader import (
+    about_from_rows,
+    criteria_from_rows,
+    key_rows,
+    scenarios_from_rows,
+)
 from cmr_xl.xlwings_app import contract as C
 from cmr_xl.xlwings_app.cells import (
     EXCEL_EPOCH,
@@ -263,12 +268,6 @@ def _office(value: Any) -> Any:
     return value
 
 
-def _about(book: xw.Book) -> dict[str, Any]:
-    rows = _rows(book, C.ABOUT)
-    return {str(r[C.ABOUT_KEY_COL]): _cell(rows, n, C.ABOUT_VALUE_COL)
-            for n, r in enumerate(rows) if r and isinstance(r[C.ABOUT_KEY_COL], str)}
-
-
 def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
     """Rewrite the Summary as the workbook writer lays it out (content.summary_cells, the
     cells `cmr-xl recalc` writes): figures as formulas, what-if columns, dismissals by
@@ -373,6 +372,13 @@ def _style(target: Any, props: dict[str, Any]) -> None:
 # --- the scripts' work ----------------------------------------------------------------------
 
 
+def _show(book: xw.Book, content: WorkbookContent) -> None:
+    """What follows new determinations: the criteria they used, the Summary, About."""
+    write_used(book, content.criteria)
+    refresh_summary(book, content)
+    write_about(book, about_cells(content))
+
+
 def _import(book: xw.Book) -> str:
     from cmr_xl.engine.pipeline import run
     from cmr_xl.workbook.writer import content_from_result
@@ -387,9 +393,7 @@ def _import(book: xw.Book) -> str:
     content = replace(content_from_result(result),
                       computed_by=f"cmr-xl {__version__} (add-in import)")
     write_results(book, content.facts, content.determinations)
-    write_used(book, criteria)
-    refresh_summary(book, content)
-    write_about(book, about_cells(content))
+    _show(book, content)
     return (f"Imported {len(content.facts):,} convictions of {result.county} county; "
             f"{result.summary['chosen']['determinations']}")
 
@@ -399,10 +403,10 @@ def _recalculate(book: xw.Book) -> str:
 
     criteria, scenarios = read_criteria(book)
     facts = read_facts(book)
-    about = _about(book)
+    about = about_from_rows([list(row) for row in _rows(book, C.ABOUT)])
     county = str(about.get("county") or "")
-    row = C.CRITERIA_FIRST_ROW + [s.key for s in criterion_specs()].index("related_charges")
-    check_related_charges_held(criteria, about, f"{C.CRITERIA}!C{row}")
+    related = key_rows(_rows(book, C.CRITERIA)).get("related_charges", -1)
+    check_related_charges_held(criteria, about, f"{C.CRITERIA}!{a1(related, C.VALUE_COL)}")
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None)
@@ -411,9 +415,7 @@ def _recalculate(book: xw.Book) -> str:
         summary=summary, scenarios=scenarios, audit=audit,
         computed_by=f"cmr-xl {__version__} (add-in recalculate)")
     write_determinations(book, determinations)
-    write_used(book, criteria)
-    refresh_summary(book, content)
-    write_about(book, about_cells(content))
+    _show(book, content)
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
