@@ -8,15 +8,23 @@ printed "criteria in force" all come from one declaration and cannot drift.
 from __future__ import annotations
 
 import dataclasses
-import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
+from cmr_xl.engine.documents import (
+    KeyLines,
+    key_lines_for,
+    load_json,
+    load_yaml,
+    not_text,
+    read_document_bytes,
+    shown,
+)
 from cmr_xl.engine.errors import CriteriaError
 from cmr_xl.engine.law import load_law
 
@@ -24,6 +32,9 @@ Action = Literal["dismiss", "reduce", "hand_review"]
 Disqualifier = Literal["not_eligible", "hand_review", "show_only"]
 Scope = Literal["prior", "any"]
 PROP64_SECTIONS = ("11357", "11358", "11359", "11360")
+#: The dates a criterion may hold (the as-of date): what the engine and Excel both hold,
+#: and what the workbook's date validation allows.
+DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
 
 
 @dataclass(frozen=True)
@@ -199,7 +210,8 @@ def _parse_choice(spec: CriterionSpec, raw: Any, where: str) -> str:
     for key, words in spec.choices.items():
         if text in (key, key.replace("_", " "), words.lower()):
             return key
-    raise CriteriaError(where, f"{raw!r} is not a choice for {spec.label}", f"Use {allowed_values(spec)}")
+    raise CriteriaError(where, f"{shown(raw)} is not a choice for {spec.label}",
+                        f"Use {allowed_values(spec)}")
 
 
 def _parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
@@ -210,36 +222,53 @@ def _parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
         return True
     if text in ("no", "n", "false", "0", "off"):
         return False
-    raise CriteriaError(where, f"{raw!r} is not yes or no for {spec.label}", f"Use {allowed_values(spec)}")
+    raise CriteriaError(where, f"{shown(raw)} is not yes or no for {spec.label}",
+                        f"Use {allowed_values(spec)}")
 
 
 def _parse_number(spec: CriterionSpec, raw: Any, where: str) -> int:
     try:
         number = float(raw) if not isinstance(raw, bool) else float("nan")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = float("nan")
+    if math.isinf(number):  # 1e999, a 5,000-digit number
+        raise CriteriaError(where, f"{shown(raw)} is out of range for {spec.label}",
+                            f"Use {allowed_values(spec)}")
     if number != number or number != int(number):
-        raise CriteriaError(where, f"{raw!r} is not a whole number for {spec.label}",
+        raise CriteriaError(where, f"{shown(raw)} is not a whole number for {spec.label}",
                             f"Use {allowed_values(spec)}")
     value = int(number)
     if value != 0 and not (spec.min <= value <= spec.max):
-        raise CriteriaError(where, f"{value} is out of range for {spec.label}",
+        written = raw if isinstance(raw, int) and not isinstance(raw, bool) else value
+        raise CriteriaError(where, f"{shown(written)} is out of range for {spec.label}",
                             f"Use {allowed_values(spec)}")
     return value
 
 
 def _parse_date(spec: CriterionSpec, raw: Any, where: str) -> date:
     if isinstance(raw, datetime):
-        return raw.date()
-    if isinstance(raw, date):
-        return raw
-    text = str(raw).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise CriteriaError(where, f"{raw!r} is not a date for {spec.label}", f"Use {allowed_values(spec)}")
+        day = raw.date()
+    elif isinstance(raw, date):
+        day = raw
+    else:
+        text = str(raw).strip()
+        for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"):
+            try:
+                day = datetime.strptime(text, fmt).date()
+                break
+            except ValueError:
+                continue
+        else:
+            impossible = re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", text)
+            what = "is not a real date (no such day)" if impossible else "is not a date"
+            raise CriteriaError(where, f"{shown(raw)} {what} for {spec.label}",
+                                f"Use {allowed_values(spec)}")
+    first, last = DATE_RANGE
+    if not first <= day <= last:
+        raise CriteriaError(where, f"{day.isoformat()} is out of range for {spec.label} "
+                            f"(cmr-xl takes dates from {first.isoformat()} to {last.isoformat()})",
+                            f"Use {allowed_values(spec)}")
+    return day
 
 
 def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[str, Action], ...]:
@@ -253,21 +282,22 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
             elif isinstance(item, (list, tuple)) and len(item) == 2:
                 items.append(tuple(item))
             else:
-                raise CriteriaError(where, f"{item!r} is not a section and an action",
+                raise CriteriaError(where, f"{shown(item)} is not a section and an action",
                                     f"Use {allowed_values(spec)}")
     else:
         items = []
         for part in str(raw).split(";"):
             if part.strip():
                 if "=" not in part:
-                    raise CriteriaError(where, f"{part.strip()!r} has no '='", f"Use {allowed_values(spec)}")
+                    raise CriteriaError(where, f"{shown(part.strip())} has no '='",
+                                        f"Use {allowed_values(spec)}")
                 items.append(tuple(p.strip() for p in part.split("=", 1)))
     action_spec = next(s for s in criterion_specs() if s.key == "felony_11357")
     overrides = []
     for section, action in items:
         key = str(section).strip().upper().replace(" ", "")
         if not any(key.startswith(s) for s in PROP64_SECTIONS):
-            raise CriteriaError(where, f"{section!r} is not an HS 11357-11360 subdivision",
+            raise CriteriaError(where, f"{shown(section)} is not an HS 11357-11360 subdivision",
                                 f"Use {allowed_values(spec)}")
         overrides.append((key, _parse_choice(action_spec, action, where)))
     return tuple(overrides)
@@ -288,13 +318,14 @@ BEAR_RELIEF_KEYS = {
 
 def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[Criteria, list[Criteria]]:
     """Criteria (and named what-if scenarios) from a YAML/JSON file in our schema, or a
-    BEAR/gogen `eligibility_options.json`. `as_of`, when given, wins over the file's."""
+    BEAR/gogen `eligibility_options.json`. `as_of`, when given, wins over the file's.
+    The file is read with bounded work (see `documents`): size cap, no YAML aliases, no
+    duplicate keys; every problem names the file, the key and its line."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise CriteriaError(str(path), f"cannot read the criteria file ({error.strerror})",
-                            "Check the path") from None
+    raw = read_document_bytes(path)
+    what_it_is = not_text(raw)
+    if what_it_is:
+        raise CriteriaError(str(path), what_it_is)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -302,13 +333,11 @@ def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[
         raise CriteriaError(f"{path}, line {line}",
                             f"is not UTF-8 text (byte 0x{raw[error.start]:02X})",
                             "Save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8)") from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        line = getattr(error, "lineno", None) or getattr(getattr(error, "problem_mark", None),
-                                                         "line", -1) + 1
-        raise CriteriaError(f"{path}, line {line}", "is not valid JSON/YAML",
-                            "Fix the syntax or start from `cmr-xl criteria --template`") from None
+    lines: KeyLines = {}
+    if path.suffix.lower() == ".json":
+        data = load_json(text, str(path))
+    else:
+        data, lines = load_yaml(text, str(path))
     if not isinstance(data, Mapping):
         raise CriteriaError(str(path), "does not hold a mapping of criteria",
                             "Write one 'key: value' per criterion")
@@ -316,25 +345,49 @@ def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[
         criteria = criteria_from_bear(data, where=str(path))
         scenarios: list[Criteria] = []
     else:
-        criteria = criteria_from_mapping(data, where=str(path))
-        scenarios = _scenarios(criteria, data.get("scenarios") or {}, str(path))
+        for key in data:
+            if not isinstance(key, str):
+                line = lines.get((str(key),))
+                raise CriteriaError(f"{path}, line {line}" if line else str(path),
+                                    f"the key {shown(key)} is {_key_kind(key)}, not the name "
+                                    "of a criterion",
+                                    "Write criteria as 'name: value', e.g. felony_11359: reduce "
+                                    "(`cmr-xl criteria --template` lists them)")
+        criteria = criteria_from_mapping(data, where=str(path),
+                                         locations=key_lines_for(lines, str(path)))
+        scenarios = _scenarios(criteria, data.get("scenarios") or {}, str(path), lines)
     if as_of is not None:
         criteria = dataclasses.replace(criteria, as_of=as_of)
         scenarios = [dataclasses.replace(s, as_of=as_of) for s in scenarios]
     return criteria, scenarios
 
 
-def _scenarios(base: Criteria, raw: Any, where: str) -> list[Criteria]:
+def _key_kind(key: Any) -> str:
+    if isinstance(key, bool):
+        return "a yes/no value (YAML reads yes, no, on and off so)"
+    if isinstance(key, (int, float)):
+        return "a number"
+    return "empty" if key is None else f"a {type(key).__name__}"
+
+
+def _scenarios(base: Criteria, raw: Any, where: str, lines: KeyLines | None = None) -> list[Criteria]:
+    lines = lines or {}
     if not isinstance(raw, Mapping):
-        raise CriteriaError(f"{where}: scenarios", "must map a scenario name to changed criteria",
+        line = lines.get(("scenarios",))
+        raise CriteriaError(f"{where}, line {line}: scenarios" if line else f"{where}: scenarios",
+                            "must map a scenario name to changed criteria",
                             "e.g. scenarios: {'Dismiss 11359': {felony_11359: dismiss}}")
     result = []
     for name, changes in raw.items():
+        line = lines.get(("scenarios", str(name)))
+        spot = f"{where}, line {line}" if line else where
         if not isinstance(changes, Mapping):
-            raise CriteriaError(f"{where}: scenarios: {name}", "must map criteria to values", "")
+            raise CriteriaError(f"{spot}: scenarios: {name}", "must map criteria to values",
+                                "e.g. scenarios: {'Dismiss 11359': {felony_11359: dismiss}}")
         merged = {**base.as_mapping(), **changes}
-        result.append(criteria_from_mapping(merged, where=f"{where}: scenarios: {name}",
-                                            name=str(name)))
+        result.append(criteria_from_mapping(
+            merged, where=f"{spot}: scenarios: {name}", name=str(name),
+            locations=key_lines_for(lines, where, "scenarios", str(name))))
     return result
 
 
@@ -342,23 +395,23 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
     """Translate BEAR/gogen options: baseline dismiss/reduce lists apply to felonies
     (BEAR always dismisses misdemeanors); a section in neither list goes to hand review
     (BEAR left it blank); additional-relief thresholds of 0 are off, as in gogen."""
-    unknown = sorted(set(data) - {"baselineEligibility", "additionalRelief"})
+    unknown = sorted(set(data) - {"baselineEligibility", "additionalRelief"}, key=str)
     if unknown:
-        raise CriteriaError(where, f"unknown BEAR key {', '.join(map(repr, unknown))}",
+        raise CriteriaError(where, f"unknown BEAR key {', '.join(map(shown, unknown))}",
                             "Expected baselineEligibility and additionalRelief")
     baseline = data.get("baselineEligibility") or {}
     relief = data.get("additionalRelief") or {}
     for key, value in (("baselineEligibility", baseline), ("additionalRelief", relief)):
         if not isinstance(value, Mapping):
-            raise CriteriaError(f"{where}: {key}", f"must be an object, not {value!r}",
+            raise CriteriaError(f"{where}: {key}", f"must be an object, not {shown(value, 60)}",
                                 "Use the eligibility_options.json that BEAR wrote")
     for action in ("dismiss", "reduce"):
         if not isinstance(baseline.get(action) or [], list):
             raise CriteriaError(f"{where}: baselineEligibility.{action}",
-                                f"must be a list of sections, not {baseline[action]!r}",
+                                f"must be a list of sections, not {shown(baseline[action])}",
                                 'e.g. ["11357", "11358"]')
-    bad_baseline = sorted(set(baseline) - {"dismiss", "reduce"})
-    bad_relief = sorted(set(relief) - BEAR_RELIEF_KEYS)
+    bad_baseline = sorted(set(baseline) - {"dismiss", "reduce"}, key=str)
+    bad_relief = sorted(set(relief) - BEAR_RELIEF_KEYS, key=str)
     if bad_baseline or bad_relief:
         keys = [f"baselineEligibility.{k}" for k in bad_baseline]
         keys += [f"additionalRelief.{k}" for k in bad_relief]
@@ -366,16 +419,24 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
                             f"Known additionalRelief keys: {', '.join(sorted(BEAR_RELIEF_KEYS))}")
     values: dict[str, Any] = {f"felony_{s}": "hand_review" for s in PROP64_SECTIONS}
     overrides: list[tuple[str, str]] = []
+    listed: dict[str, str] = {}
     for action in ("dismiss", "reduce"):
         for item in baseline.get(action) or []:
-            key = str(item).strip().upper().replace("(NO-SUB-SECTION)", "")
+            key = str(item).strip().upper().replace(" ", "").replace("(NO-SUB-SECTION)", "")
+            if listed.get(key, action) != action:
+                raise CriteriaError(
+                    f"{where}: baselineEligibility", f"{shown(item)} is listed under both "
+                    f"baselineEligibility.{listed[key]} and baselineEligibility.{action}, so "
+                    "BEAR's settings contradict each other",
+                    f"Keep {shown(item)} in one of the two lists")
+            listed[key] = action
             if key in PROP64_SECTIONS:
                 values[f"felony_{key}"] = action
             elif any(key.startswith(s) for s in PROP64_SECTIONS):
                 overrides.append((key, action))
             else:
                 raise CriteriaError(f"{where}: baselineEligibility.{action}",
-                                    f"{item!r} is not an HS 11357-11360 section",
+                                    f"{shown(item)} is not an HS 11357-11360 section",
                                     "Use sections like 11357 or 11357(a)")
     values["subsection_overrides"] = overrides
 
@@ -384,7 +445,8 @@ def criteria_from_bear(data: Mapping[str, Any], *, where: str = "eligibility_opt
         try:
             return value is not None and _parse_switch(_BEAR_SWITCH, value, where)
         except CriteriaError:
-            raise CriteriaError(f"{where}: additionalRelief.{key}", f"{value!r} is not true or false",
+            raise CriteriaError(f"{where}: additionalRelief.{key}",
+                                f"{shown(value)} is not true or false",
                                 "Use true or false, as BEAR writes it") from None
 
     def threshold(key: str, toggle: str) -> int:
