@@ -42,7 +42,10 @@ def criterion_value(raw: Any, kind: str) -> Any:
     if raw == "" or (not isinstance(raw, (str, int, float, bool, date)) and raw is not None):
         return None
     if kind == "date" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
+        try:
+            return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
+        except (OverflowError, ValueError):  # 1e300: the criteria parser says out of range
+            return raw
     if kind == "date" and isinstance(raw, str) and "T" in raw:
         return raw[:10]
     return raw.strip() if isinstance(raw, str) else raw

@@ -261,6 +261,8 @@ def _parse_date(spec: CriterionSpec, raw: Any, where: str) -> date:
         else:
             impossible = re.fullmatch(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}", text)
             what = "is not a real date (no such day)" if impossible else "is not a date"
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                what = "is out of range (a date serial number beyond any date)"
             raise CriteriaError(where, f"{shown(raw)} {what} for {spec.label}",
                                 f"Use {allowed_values(spec)}")
     first, last = DATE_RANGE

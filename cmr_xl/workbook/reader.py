@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -24,6 +25,7 @@ from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_sp
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent, sheet_part_names
 
 Rows = list[list[Any]]
 #: Where a cell of the Criteria sheet is, as messages name it: (row, col) 0-based -> text.
@@ -42,9 +44,19 @@ class Workbook:
         if not self.path.exists():
             raise InputError(str(self.path), "does not exist", "Check the path")
         if not zipfile.is_zipfile(self.path):
+            with open(self.path, "rb") as handle:
+                cut_short = handle.read(4) == b"PK\x03\x04"
+            if cut_short:  # the start of a zip without its end (directory)
+                raise InputError(str(self.path), "is damaged: the workbook's zip package is cut "
+                                 "short (its end is missing, as after an interrupted copy)",
+                                 "Copy the workbook again from where it came, or use a backup")
             raise InputError(str(self.path), "is not an .xlsx workbook",
                              "Save it as an Excel workbook (.xlsx) and try again")
+        check_package(self.path)
         self._sheets: dict[str, Rows] = {}
+        self.extents: dict[str, Extent] = {}
+        with zipfile.ZipFile(self.path) as archive:
+            self.sheet_parts = sheet_part_names(archive)
         self._defined: dict[str, str] | None = None
         self.sheet_names = self._names()
 
@@ -106,7 +118,16 @@ class Workbook:
             col = col * 26 + ord(letter) - 64
         return sheet, int(found["row"]) - 1, col - 1
 
+    def formula_cells(self, sheet: str) -> dict[str, bool]:
+        """Cells of `sheet` holding a formula ('C9' -> whether a value was saved with it)."""
+        self.rows(sheet)
+        extent = self.extents.get(sheet)
+        return extent.formulas if extent else {}
+
     def _read(self, sheet: str) -> Rows:
+        part = self.sheet_parts.get(sheet)
+        if part is not None:  # never build a grid that far stray cells make huge
+            self.extents[sheet] = check_sheet_extent(self.path, sheet, part)
         if self._calamine is not None:
             data = self._calamine.get_sheet_by_name(sheet)
             top, left = data.start or (0, 0)
@@ -137,7 +158,52 @@ def read_criteria(path: str | Path, *, book: Workbook | None = None) -> Criteria
     """The criteria in the Criteria sheet's value cells; a bad or missing value raises a
     CriteriaError naming the file and cell."""
     book = book or Workbook(path)
-    return criteria_from_rows(book.rows(L.CRITERIA), _placer(book.path))
+    rows = book.rows(L.CRITERIA)
+    _saved_values(book, rows)
+    return criteria_from_rows(rows, _placer(book.path))
+
+
+_NUMBER_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"(?![^>]*\bt=")[^>]*>(?:<f\b[^>]*(?:/>|>[^<]*</f>))?'
+                          r"<v>([^<]+)</v>")
+
+
+def _hides_a_number(value: Any) -> bool:
+    """Empty, or a time of day where a date was saved: what calamine gives for a date
+    serial it cannot show (before 1900)."""
+    return value is None or value == "" or isinstance(value, dt_time)
+
+
+def _saved_values(book: Workbook, rows: Rows) -> None:
+    """Each criterion cell as saved, where the reader's value would hide it: a formula with
+    no saved value is refused (its value is unknown, never taken as empty), and a number a
+    reader cannot show as a date (a serial before 1900, 1e300) is handed on as the number,
+    so the parser says it is out of range rather than empty."""
+    formulas = book.formula_cells(L.CRITERIA)
+    numbers: dict[str, str] | None = None
+    place = _placer(book.path)
+    for key, row in key_rows(rows).items():
+        ref = L.a1(row, L.VALUE_COL)
+        if formulas.get(ref) is False:
+            raise InputError(place(row, L.VALUE_COL), "holds a formula with no saved value (the "
+                             "workbook was last saved by a program that does not calculate), "
+                             "so cmr-xl cannot know its value",
+                             "Open the workbook in Excel or LibreOffice and save it, or type the "
+                             "value itself")
+        if _hides_a_number(_cell(rows, row, L.VALUE_COL)) and key in {
+                spec.key for spec in criterion_specs()}:
+            if numbers is None:
+                part = book.sheet_parts.get(L.CRITERIA)
+                with zipfile.ZipFile(book.path) as archive:
+                    xml = archive.read(part).decode("utf-8", "replace") if part else ""
+                numbers = dict(_NUMBER_CELL.findall(xml))
+            if ref in numbers:
+                try:
+                    value = float(numbers[ref])
+                except ValueError:
+                    continue
+                while len(rows[row]) <= L.VALUE_COL:
+                    rows[row].append(None)
+                rows[row][L.VALUE_COL] = value
 
 
 def _placer(path: Path) -> Place:
