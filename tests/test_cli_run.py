@@ -44,18 +44,16 @@ def _read_results(folder: Path) -> list[dict[str, str]]:
 
 
 def _county_prop64_counts(path: Path) -> set[tuple[str, str, str]]:
-    """An independent count with the csv module: distinct convicted Prop 64 counts whose
-    court step is in Sacramento (the code section may sit in COMMENT_TEXT)."""
+    """An independent count with the csv module: distinct convicted counts whose court
+    step is in Sacramento and whose offense, or comment, names a Prop 64 section (a
+    conviction of another law whose comment names one goes to review, so it is listed)."""
     found = set()
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             offense = row["OFFENSE_DESCR"].strip()
-            if not PROP64_OFFENSE.match(offense):
-                if offense and offense != "SEE COMMENT FOR CHARGE":
-                    continue
-                comment = re.search(r"(1135[789]|11360)\S*\s+HS", row["COMMENT_TEXT"])
-                if not comment:
-                    continue
+            comment = re.search(r"(1135[789]|11360)\S*\s+HS", row["COMMENT_TEXT"])
+            if not PROP64_OFFENSE.match(offense) and not comment:
+                continue
             if (row["DISP_DESCR"].strip().startswith("CONVICTED")
                     and row["STP_ORI_CNTY_NAME"].strip() == "SACRAMENTO"):
                 found.add((row["SUBJECT_ID"], row["CYC_ORDER"], row["CNT_ORDER"]))

@@ -9,6 +9,7 @@ import json
 
 import pytest
 import xlwings as xw
+from openpyxl.utils import get_column_letter
 from workbook_helpers import county_run, doj_file
 from xlwings_helpers import book_payload
 
@@ -163,7 +164,10 @@ def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     header, row = live_pack_formulas(actions, len(result.facts))
     assert header.startswith("=Results!$A$1&\"|\"&Results!$D$1&\"|\"&")  # Subject ID, DOB
     assert row.startswith('=INDEX(Results!$A:$A,ROW())&"|"&INDEX(Results!$D:$D,ROW())&"|"&')
-    assert "N(INDEX(Results!$AA:$AA,ROW()))" in row  # a yes/no fact: TRUE -> 1 in any language
+    only_prop64 = get_column_letter(
+        [c.key for c in RESULT_COLUMNS].index("only_prop64") + 1)
+    # a yes/no fact: TRUE -> 1 in any language
+    assert f"N(INDEX(Results!${only_prop64}:${only_prop64},ROW()))" in row
     index = [a for a in formulas if isinstance(a["values"], str)
              and a["values"].startswith("=INDEX(Live!")]  # one formula filling a column
     assert len(index) == len(DETERMINATION)

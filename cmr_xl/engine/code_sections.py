@@ -1,71 +1,342 @@
-"""Code sections: parse them from DOJ text, and match them against the law's lists.
+"""Code sections: read them from DOJ text, and match them against the law's lists.
 
-DOJ writes a charge as `CODE SECTION-DESCRIPTION` (`11360(A) HS-GIVE/ETC MARIJ ...`,
-`664/187 PC-ATTEMPTED MURDER`). Parsing and matching run once per *distinct* text, not
-per row, and are mapped back to the rows: a county file has millions of rows but only a
-few thousand distinct offense texts.
+DOJ writes a charge as `CODE SECTION-DESCRIPTION` (`11360(A) HS-GIVE/ETC MARIJ ...`), but
+in many spellings (doj-research-file.md): subdivisions glued or spaced (`11357B2`,
+`11360 (A)`), the statute code glued, first, aliased or missing (`11359HS-`, `HS 11359`,
+`H&S`, none), compounds (`11359/11360 HS`), attempts and conspiracies (`664/11359 HS`,
+`66411357(C) HS`, `182 PC/11359 HS`) and stray marks (`/11357 HS`, `11357.0 HS`).
+
+One small reader serves every list the law uses (Prop 64, super strikes, PC 290, related
+charges): a scanner that reads a *chain* of sections with their subdivisions and codes,
+then a classification of the chain. The accepted spellings are data
+(`law/offense_text.yaml`). Reading runs once per *distinct* text and is mapped back to
+the rows: a county file has millions of rows but a few thousand distinct texts.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from cmr_xl.engine.law import load_law
 
-#: Section, optional subdivisions, statute code. An attempt is written `664/187 PC`.
-SECTION_PATTERN = (
-    r"(?:(?P<attempt>664)\s*[/-]\s*)?"
-    r"(?P<section>\d+(?:\.\d+)?[A-Z]{0,2})\s*"
-    r"(?P<subsection>(?:\(\s*[0-9A-Z]+\s*\))*)\s*"
-    r"(?P<code>HS|PC|VC|BP|MVC|WI|HSC|BPC)\b"
-)
-_CODE_ALIASES = {"HSC": "HS", "BPC": "BP"}
-_COLUMNS = ["code_section", "section", "subsection", "code", "attempt"]
+#: How a text relates to Prop 64 (column `prop64_reading`).
+PROP64 = "prop64"  # every section named is HS 11357-11360: decided by the rules
+ATTEMPT = "attempt"  # PC 664 with a Prop 64 section
+CONSPIRACY = "conspiracy"  # PC 182 with a Prop 64 section
+COMBINED = "combined"  # a Prop 64 section together with another law
+NOT_PROP64 = ""
+
+#: A loose test for "this text names HS 11357-11360 somehow" (any spelling, also ones the
+#: reader cannot read), so that no such conviction passes unseen. Not a look-alike:
+#: 11357.5, 111357 and 211357 do not name 11357.
+MENTIONS_PROP64 = r"(?:^|[^0-9.])(?:664|182)?[./ -]?113(?:5[789]|60)(?![0-9]|\.0*[1-9])"
+
+_SUBDIVISION = r"\(\s*([0-9]{1,3}|[A-Z]{1,2}|[IVX]{1,4})\s*\)"
+_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?([A-Z][A-Z0-9]*)?")
+_SUBDIVISIONS = re.compile(rf"(?:\s?{_SUBDIVISION})+")
+_ONE_SUBDIVISION = re.compile(_SUBDIVISION)
+_STRAY_START = re.compile(r"[\s/\-*.#:,;]*")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One code section as named: `11357` `(B)(2)` `HS`. `glued` keeps letters written
+    against the number (`288A`), which are a lettered section or subdivisions."""
+
+    section: str
+    subsection: str
+    code: str | None
+    glued: str = ""
+
+    def text(self, with_code: bool = True) -> str:
+        code = f" {self.code}" if with_code and self.code else ""
+        return f"{self.section}{self.glued}{self.subsection}{code}"
+
+    def readings(self) -> tuple[tuple[str, str], ...]:
+        """(section, subdivisions) as a list may name it: `288A` is section 288a or 288(a)."""
+        if not self.glued:
+            return ((self.section, self.subsection),)
+        as_subdivisions = "".join(f"({part})" for part in re.findall(r"[A-Z]+|\d+", self.glued))
+        return ((self.section + self.glued, self.subsection),
+                (self.section, as_subdivisions + self.subsection))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a text names: the offenses (targets), an inchoate marker, and notes."""
+
+    targets: tuple[Citation, ...]
+    inchoate: str = ""  # attempt | conspiracy
+    marker: str = ""  # 664 | 182
+    notes: tuple[str, ...] = ()
+
+    @property
+    def canonical(self) -> str:
+        """`11357(B)(2) HS`, `11359/11360 HS`, `664/11359 HS`, `182 PC/...` is `182/11359 HS`."""
+        parts: list[str] = []
+        for position, target in enumerate(self.targets):
+            following = self.targets[position + 1].code if position + 1 < len(self.targets) else None
+            parts.append(target.text(with_code=target.code != following))
+        chain = "/".join(parts)
+        return f"{self.marker}/{chain}" if self.marker else chain
+
+    @property
+    def prop64_targets(self) -> tuple[Citation, ...]:
+        return tuple(t for t in self.targets if _is_prop64_citation(t))
+
+    @property
+    def prop64_reading(self) -> str:
+        named = self.prop64_targets
+        if not named:
+            return NOT_PROP64
+        if self.inchoate:
+            return self.inchoate
+        return PROP64 if len(named) == len(self.targets) else COMBINED
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """The accepted spellings, compiled once from `law/offense_text.yaml`."""
+
+    aliases: dict[str, str]
+    alias_pattern: re.Pattern[str]
+    glued_aliases: tuple[str, ...]
+    code_when_missing: dict[str, str]
+    inchoate: dict[str, dict]
+    see_comment: tuple[str, ...]
+
+
+@cache
+def _spelling() -> _Spelling:
+    data = load_law("offense_text")
+    aliases = {spelling.upper(): code for code, spellings in data["codes"].items()
+               for spelling in spellings}
+    ordered = sorted(aliases, key=len, reverse=True)
+    pattern = re.compile("(" + "|".join(re.escape(a) for a in ordered) + r")(?![A-Z0-9&])")
+    return _Spelling(
+        aliases=aliases,
+        alias_pattern=pattern,
+        glued_aliases=tuple(a for a in ordered if a.isalnum()),
+        code_when_missing={str(k): v for k, v in data["code_when_missing"]["value"].items()},
+        inchoate={str(k): v for k, v in data["inchoate"].items()},
+        see_comment=tuple(s.upper() for s in data["see_comment"]),
+    )
+
+
+def _is_prop64_citation(citation: Citation) -> bool:
+    law = load_law("prop64")
+    return citation.code == law["code"] and citation.section in law["sections"] \
+        and not citation.glued
+
+
+def _normalize(text: object) -> str:
+    if not isinstance(text, str):
+        return ""
+    return " ".join(text.upper().split())
+
+
+def _split_glued_code(tail: str) -> tuple[str, str | None]:
+    """`11359HS`: the letters after the number end with a statute code."""
+    spelling = _spelling()
+    for alias in spelling.glued_aliases:
+        rest = tail[: len(tail) - len(alias)]
+        if tail.endswith(alias) and re.fullmatch(r"(?:[A-Z]{1,2}|\d{1,3})*", rest):
+            return rest, spelling.aliases[alias]
+    return tail, None
+
+
+def _code_at(text: str, position: int) -> tuple[str | None, int]:
+    """A statute code at `position` (after at most one space), and where it ends."""
+    start = position + 1 if text[position:position + 1] == " " else position
+    found = _spelling().alias_pattern.match(text, start)
+    if not found:
+        return None, position
+    return _spelling().aliases[found.group(1)], found.end()
+
+
+def _split_marker(digits: str, decimal: str | None) -> tuple[str | None, str, str | None]:
+    """`664.11357` and `66411357` are an attempt of 11357 written without a separator."""
+    markers = _spelling().inchoate
+    if digits in markers and decimal and len(decimal) >= 4:
+        return digits, decimal, None
+    head, rest = digits[:3], digits[3:]
+    if head in markers and rest[:1] not in ("", "0") and (
+            len(digits) >= 7 or rest in _spelling().code_when_missing):
+        return head, rest, decimal
+    return None, digits, decimal
+
+
+def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
+    """Sections joined by `/` (or by `-`, `.` or a space after 664/182), each with its
+    subdivisions and statute code when written."""
+    items: list[dict] = []
+    notes: list[str] = []
+    spelling = _spelling()
+    while True:
+        number = _NUMBER.match(text, position)
+        if not number:
+            break
+        digits, decimal, tail = number.group(1), number.group(2), number.group(3) or ""
+        position = number.end()
+        glued, code = _split_glued_code(tail) if tail else ("", None)
+        marker, digits, decimal = _split_marker(digits, decimal)
+        if marker:
+            items.append({"section": marker, "glued": "", "subsection": "", "code": None})
+        if decimal is not None and set(decimal) == {"0"}:
+            notes.append(f"{digits}.{decimal} read as {digits}")
+            decimal = None
+        section = f"{digits}.{decimal}" if decimal else digits
+        subsection = ""
+        written = _SUBDIVISIONS.match(text, position)
+        if written and not code:
+            subsection = "".join(f"({part})" for part in _ONE_SUBDIVISION.findall(written.group(0)))
+            position = written.end()
+        if glued and section in spelling.code_when_missing:
+            subsection = "".join(f"({p})" for p in re.findall(r"[A-Z]+|\d+", glued)) + subsection
+            glued = ""
+        if code is None:
+            code, position = _code_at(text, position)
+        items.append({"section": section, "glued": glued, "subsection": subsection, "code": code})
+        joined = re.compile(r" ?/ ?(?=[0-9])").match(text, position)
+        if not joined and items[-1]["section"] in spelling.inchoate and not items[-1]["subsection"]:
+            joined = re.compile(r"[ .\-] ?(?=[0-9])").match(text, position)
+        if not joined:
+            break
+        position = joined.end()
+    return items, notes
+
+
+def _reading(items: list[dict], notes: list[str], code_first: str | None) -> Reading | None:
+    if not items:
+        return None
+    spelling = _spelling()
+    carried = None
+    for item in reversed(items):  # `11359/11360 HS`: a code written last covers the chain
+        carried = item["code"] = item["code"] or carried
+    marker = ""
+    if len(items) > 1:
+        markers = [i for i in items if i["section"] in spelling.inchoate and not i["glued"]]
+        if markers and len(markers) < len(items):
+            marker = markers[0]["section"]
+            items = [i for i in items if i is not markers[0]]
+    for item in items:
+        if item["code"] is None and code_first:
+            item["code"] = code_first
+        if item["code"] is None and item["section"] in spelling.code_when_missing:
+            item["code"] = spelling.code_when_missing[item["section"]]
+            notes.append(f"no statute code written: {item['section']} read as {item['code']} "
+                         f"{item['section']} (the only code with that section)")
+    targets = tuple(Citation(i["section"], i["subsection"], i["code"], i["glued"])
+                    for i in items)
+    kind = spelling.inchoate[marker]["kind"] if marker else ""
+    return Reading(targets=targets, inchoate=kind, marker=marker, notes=tuple(notes))
+
+
+def _read_at(text: str, position: int) -> Reading | None:
+    code_first = None
+    found = _spelling().alias_pattern.match(text, position)
+    if found:
+        after = found.end() + (1 if text[found.end():found.end() + 1] == " " else 0)
+        if not text[after:after + 1].isdigit():
+            return None
+        code_first, position = _spelling().aliases[found.group(1)], after
+    if not text[position:position + 1].isdigit():
+        return None
+    items, notes = _scan_chain(text, position)
+    return _reading(items, notes, code_first)
+
+
+_WORD_START = re.compile(r"(?<![0-9A-Z.&(])(?=[0-9A-Z])")
+
+
+def read_offense(text: object, *, anywhere: bool = False) -> Reading | None:
+    """What an offense text names. `anywhere` (COMMENT_TEXT) takes the first Prop 64
+    section named anywhere in the text, else its first code section; otherwise the
+    section opens the text (after stray marks such as `/`), and a text that does not open
+    with one is searched like a comment, with a note."""
+    normal = _normalize(text)
+    if not normal:
+        return None
+    if not anywhere:
+        opening = _read_at(normal, _STRAY_START.match(normal).end())
+        if opening is not None and any(t.code for t in opening.targets):
+            return opening
+    found = []
+    for start in _WORD_START.finditer(normal):
+        reading = _read_at(normal, start.start())
+        if reading is not None and any(t.code for t in reading.targets):
+            found.append(reading)
+    if not found:
+        return None
+    chosen = next((r for r in found if r.prop64_reading), found[0])
+    if not anywhere:
+        chosen = Reading(chosen.targets, chosen.inchoate, chosen.marker,
+                         chosen.notes + ("code section found inside the text, not at its start",))
+    return chosen
+
+
+def _per_distinct(texts: pd.Series, test) -> pd.Series:
+    """A test run once per distinct text and spread back to the rows."""
+    codes, uniques = pd.factorize(texts.fillna(""))
+    answers = np.array([bool(test(str(u))) for u in uniques] + [False], dtype=bool)
+    return pd.Series(answers[codes], index=texts.index)
+
+
+_MENTION = re.compile(MENTIONS_PROP64)
+
+
+def mentions_prop64(texts: pd.Series) -> pd.Series:
+    """Does the text name HS 11357-11360 in any spelling (also ones not read)?"""
+    return _per_distinct(texts, lambda t: _MENTION.search(t.upper()))
+
+
+def is_see_comment(texts: pd.Series) -> pd.Series:
+    """Blank, or `SEE COMMENT FOR CHARGE`: the charge is in COMMENT_TEXT."""
+    see = _spelling().see_comment
+    return _per_distinct(texts, lambda t: _normalize(t) in ("", *see))
+
+
+_COLUMNS = ["code_section", "section", "subsection", "code", "attempt", "inchoate",
+            "prop64_reading", "other_sections", "reading_notes", "reading"]
 
 
 def parse_sections(texts: pd.Series, *, anywhere: bool = False) -> pd.DataFrame:
-    """Parse code sections from offense texts (vectorised over distinct values).
+    """Read code sections from offense texts (once per distinct value).
 
-    Returns columns code_section (canonical, e.g. `11360(A) HS`, `664/187 PC`), section
-    (`11360`), subsection (`(A)`), code (`HS`) and attempt (bool); missing where the
-    text holds no code section. `anywhere` searches the whole text (COMMENT_TEXT);
-    otherwise the section must open the text (OFFENSE_DESCR).
+    Columns: code_section (canonical: `11360(A) HS`, `11359/11360 HS`, `664/11359 HS`),
+    section, subsection and code of the offense that decides (the first Prop 64 one named,
+    else the first), attempt (PC 664), inchoate (`attempt`/`conspiracy`/""),
+    prop64_reading (prop64, attempt, conspiracy, combined or ""), other_sections (laws
+    named beside a Prop 64 section), reading_notes (how the text was read) and reading
+    (the Reading). Missing where the text holds no code section.
     """
     codes, uniques = pd.factorize(texts, use_na_sentinel=True)
-    parsed = _parse_unique(pd.Series(uniques, dtype="object"), anywhere)
-    taken = parsed.iloc[codes.clip(min=0)].reset_index(drop=True)
-    taken.loc[codes < 0, :] = None
-    taken["attempt"] = taken["attempt"].fillna(False).astype(bool)
+    rows = [_row(read_offense(text, anywhere=anywhere)) for text in uniques]
+    rows.append(_row(None))
+    table = pd.DataFrame(rows, columns=_COLUMNS, dtype=object)
+    taken = table.iloc[codes if len(codes) else []].reset_index(drop=True)
+    taken["attempt"] = taken["attempt"].astype(bool)
     taken.index = texts.index
     return taken
 
 
-def _parse_unique(uniques: pd.Series, anywhere: bool) -> pd.DataFrame:
-    prefix = "" if anywhere else r"^\s*"
-    upper = uniques.astype("string").str.upper()
-    found = upper.str.extract(prefix + SECTION_PATTERN)
-    subsection = found["subsection"].str.replace(r"\s+", "", regex=True).fillna("")
-    code = found["code"].replace(_CODE_ALIASES)
-    attempt = found["attempt"].notna()
-    canonical = (
-        attempt.map({True: "664/", False: ""}) + found["section"] + subsection + " " + code
-    )
-    result = pd.DataFrame(
-        {
-            "code_section": canonical.astype(object),
-            "section": found["section"].astype(object),
-            "subsection": subsection.where(found["section"].notna()).astype(object),
-            "code": code.astype(object),
-            "attempt": attempt.astype(object),
-        }
-    )
-    if len(result) == 0:
-        return pd.DataFrame({c: pd.Series([None], dtype=object) for c in _COLUMNS})
-    return result.where(found["section"].notna(), None)
+def _row(reading: Reading | None) -> list:
+    if reading is None:
+        return [None, None, None, None, False, "", "", None, None, None]
+    prop64 = reading.prop64_targets
+    main = prop64[0] if prop64 else reading.targets[0]
+    others = [t.text() for t in reading.targets if t not in prop64] if prop64 else []
+    return [
+        reading.canonical, main.section + main.glued, main.subsection, main.code,
+        reading.inchoate == "attempt", reading.inchoate, reading.prop64_reading,
+        "; ".join(others) or None, "; ".join(reading.notes) or None, reading,
+    ]
 
 
 @dataclass(frozen=True)
@@ -99,14 +370,19 @@ class OffenseList:
     include_attempts: bool
     entries: tuple[OffenseEntry, ...]
 
-    def entry_for(
-        self, code: str | None, section: str | None, subsection: str | None, attempt: bool
-    ) -> OffenseEntry | None:
-        if not code or not section or (attempt and not self.include_attempts):
+    def entry_for_reading(self, reading: Reading | None) -> OffenseEntry | None:
+        """The entry of the first offense named that is on the list. An attempt counts
+        only where the list includes attempts; a conspiracy never does."""
+        if reading is None or reading.inchoate == "conspiracy" or (
+                reading.inchoate == "attempt" and not self.include_attempts):
             return None
-        for entry in self.entries:
-            if entry.matches(code, section, subsection or ""):
-                return entry
+        for citation in reading.targets:
+            if not citation.code:
+                continue
+            for section, subsection in citation.readings():
+                for entry in self.entries:
+                    if entry.matches(citation.code, section, subsection):
+                        return entry
         return None
 
     def match(self, parsed: pd.DataFrame) -> pd.Series:
@@ -121,16 +397,12 @@ class OffenseList:
     def _lookup(self, parsed: pd.DataFrame) -> pd.Series:
         keys = parsed["code_section"]
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
-        first = pd.Series(range(len(keys)), index=keys.index).groupby(codes).first()
-        found = {}
-        for code_index, row_position in first.items():
-            if code_index < 0:
-                continue
-            row = parsed.iloc[row_position]
-            found[code_index] = self.entry_for(
-                row["code"], row["section"], row["subsection"], bool(row["attempt"])
-            )
-        values = [found.get(c) if c >= 0 else None for c in range(len(uniques))]
+        readings = parsed["reading"].to_numpy()
+        first: dict[int, int] = {}
+        for position, code in enumerate(codes):
+            if code >= 0 and code not in first:
+                first[code] = position
+        values = [self.entry_for_reading(readings[first[c]]) for c in range(len(uniques))]
         lookup = pd.Series(values + [None], dtype=object)
         return pd.Series(lookup.iloc[codes].to_numpy(), index=keys.index, dtype=object)
 
@@ -164,10 +436,11 @@ def prop64_sections() -> tuple[str, ...]:
 
 
 def is_prop64(parsed: pd.DataFrame) -> pd.Series:
-    """A conviction under HS 11357, 11358, 11359 or 11360 (any subdivision; not attempts)."""
-    law = load_law("prop64")
-    return (
-        (parsed["code"] == law["code"])
-        & parsed["section"].isin(list(law["sections"]))
-        & ~parsed["attempt"].astype(bool)
-    ).fillna(False).astype(bool)
+    """Every offense named is HS 11357, 11358, 11359 or 11360 (any subdivision), and it is
+    not an attempt or conspiracy: the rules decide it."""
+    return (parsed["prop64_reading"] == PROP64).fillna(False).astype(bool)
+
+
+def names_prop64(parsed: pd.DataFrame) -> pd.Series:
+    """Names a Prop 64 section in any way (alone, combined, attempted or conspired)."""
+    return (parsed["prop64_reading"].fillna("") != NOT_PROP64).astype(bool)

@@ -9,6 +9,7 @@ determination is ever a guess and no row is left without one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import get_args
@@ -16,7 +17,7 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.criteria import Action, Criteria
+from cmr_xl.engine.criteria import PROP64_SECTIONS, Action, Criteria
 from cmr_xl.engine.dates import completed_years, years_before, years_between
 from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
 from cmr_xl.engine.law import load_law
@@ -90,6 +91,27 @@ def conviction_date_after_as_of(ctx: Context, rule: dict) -> Outcome:
 def after_prop64_rule(ctx: Context, rule: dict) -> Outcome:
     return Outcome(_array(after_prop64(ctx.facts["conviction_date"])), rule["determination"],
                    rule["reason"])
+
+
+def offense_review(ctx: Context, rule: dict) -> Outcome:
+    """Attempts, conspiracies, a Prop 64 section combined with another law, a section
+    named only in the comment, a text not read: never decided as a plain conviction."""
+    kind = ctx.facts["offense_kind"].fillna("").astype(str)
+    if ctx.criteria.attempts == "as_completed":
+        kind = kind.where(~kind.isin(["attempt", "conspiracy"]), "")
+    keys = kind + "|" + ctx.facts["section"].fillna("?").astype(str) + "|" + \
+        ctx.facts["other_sections"].fillna("none").astype(str)
+
+    def reason(key: str) -> str:
+        which, section, other = key.split("|", 2)
+        return rule["reasons"][which].format(section=section, other=other) if which else ""
+
+    return Outcome((kind != "").to_numpy(), rule["determination"], _format_each(keys, reason))
+
+
+def unknown_level(ctx: Context, rule: dict) -> Outcome:
+    return Outcome((ctx.facts["level"] == load_law("offense_text")["unknown_level"]).to_numpy(),
+                   rule["determination"], rule["reason"])
 
 
 def _listed_reason(ctx: Context, rule: dict, prior: str, anywhere: str) -> tuple[pd.Series, str]:
@@ -228,6 +250,8 @@ RULES: dict[str, Rule] = {
     "missing_conviction_date": missing_conviction_date,
     "conviction_date_after_as_of": conviction_date_after_as_of,
     "after_prop64": after_prop64_rule,
+    "offense_review": offense_review,
+    "unknown_level": unknown_level,
     "super_strike": super_strike,
     "pc290": pc290,
     "two_priors": two_priors,
@@ -263,7 +287,9 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
     section_code, sections = _distinct(facts["section"])
     code_section_code, code_sections = _distinct(facts["code_section"])
     action = np.full(len(facts), ACTIONS.index(criteria.misdemeanor), dtype=np.int8)
-    for prop64_section in ("11357", "11358", "11359", "11360"):
+    section_code, sections = _acting_sections(code_section_code, code_sections, section_code,
+                                              sections, criteria)
+    for prop64_section in PROP64_SECTIONS:
         here = felony & (sections == prop64_section)[section_code]
         action[here] = ACTIONS.index(criteria.felony_action(prop64_section))
     key, keys = section_code.copy(), list(sections)
@@ -286,6 +312,32 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
         age_as_of=completed_years(facts["dob"], criteria.as_of).where(
             facts["age_at_conviction"].notna() | facts["conviction_date"].isna()),
     )
+
+
+#: A compound count (`11359/11360 HS`) is decided under the section whose felony action
+#: gives the least relief, so that naming two sections never earns more than either.
+LEAST_RELIEF_FIRST = ("hand_review", "reduce", "dismiss")
+
+
+def _acting_sections(code_section_code: np.ndarray, code_sections: np.ndarray,
+                     section_code: np.ndarray, sections: np.ndarray,
+                     criteria: Criteria) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the Prop 64 section whose felony action applies: the row's own, or for a
+    count naming several Prop 64 sections, the one giving the least relief."""
+    acting = {}
+    for position, text in enumerate(code_sections):
+        named = [s for s in re.findall(r"(?<![0-9.])(113(?:5[789]|60))(?![0-9])", text)
+                 if s in PROP64_SECTIONS]
+        if len(set(named)) > 1:
+            acting[position] = min(named, key=lambda s: LEAST_RELIEF_FIRST.index(
+                criteria.felony_action(s)))
+    if not acting:
+        return section_code, sections
+    sections = np.array(list(sections) + sorted(set(acting.values())), dtype=object)
+    section_code = section_code.copy()
+    for position, section in acting.items():
+        section_code[code_section_code == position] = list(sections).index(section)
+    return section_code, sections
 
 
 def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:

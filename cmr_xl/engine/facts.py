@@ -16,7 +16,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cmr_xl.engine.code_sections import is_prop64, offense_list, parse_sections
+from cmr_xl.engine.code_sections import (
+    PROP64 as PROP64_READING,
+)
+from cmr_xl.engine.code_sections import (
+    is_prop64,
+    is_see_comment,
+    mentions_prop64,
+    names_prop64,
+    offense_list,
+    parse_sections,
+)
 from cmr_xl.engine.dates import LATEST, completed_years, within_range
 from cmr_xl.engine.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
 from cmr_xl.engine.doj_format import SOURCE_FILE, SOURCE_LINE
@@ -36,6 +46,7 @@ class BatchFacts:
     facts: pd.DataFrame  # one row per county Prop 64 conviction (and related charge)
     row_index: np.ndarray  # position, in the batch table, of each conviction's first row
     convictions_total: int  # all convictions read, any county and section
+    set_aside: pd.DataFrame  # convictions naming HS 11357-11360 that get no determination
 
 
 def _dates(text: pd.Series) -> pd.Series:
@@ -77,13 +88,14 @@ def convictions_from_table(table: pa.Table, county: str) -> BatchFacts:
     convictions, events = _split(table)
     total = len(convictions)
     if total == 0:  # a batch of arrests or blank rows only: history with no conviction
-        return BatchFacts(empty_facts(), np.zeros(0, dtype=np.int64), 0)
+        return BatchFacts(empty_facts(), np.zeros(0, dtype=np.int64), 0, empty_set_aside())
     persons = _person_events(events)
     convictions = _add_sections(convictions)
     convictions = _add_history(convictions, persons, county)
     selected = convictions[convictions["_selected"].to_numpy()]
     facts = _fact_table(selected)
-    return BatchFacts(facts, selected[ROW_INDEX].to_numpy(), total)
+    return BatchFacts(facts, selected[ROW_INDEX].to_numpy(), total,
+                      _set_aside_table(convictions[convictions["_set_aside"].to_numpy()], county))
 
 
 def _person_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -129,33 +141,133 @@ def _merge_counts(rows: pa.Table) -> pd.DataFrame:
     return first
 
 
-def _add_sections(convictions: pd.DataFrame) -> pd.DataFrame:
-    """Code section from OFFENSE_DESCR, else from COMMENT_TEXT; level; list matches."""
-    from_offense = parse_sections(convictions["OFFENSE_DESCR"])
-    from_comment = parse_sections(convictions["COMMENT_TEXT"], anywhere=True)
-    missing = from_offense["code_section"].isna()
-    parsed = from_offense.where(~missing, from_comment)
-    parsed["attempt"] = parsed["attempt"].fillna(False).astype(bool)
-    convictions = pd.concat([convictions, parsed], axis=1)
-    convictions["is_prop64"] = is_prop64(parsed).to_numpy()
-    comment_is_prop64 = is_prop64(from_comment)
-    other_in_comment = comment_is_prop64 & (
-        from_comment["code_section"] != parsed["code_section"]
-    ).fillna(True)
-    convictions["comment_prop64"] = from_comment["code_section"].where(other_in_comment)
-    convictions["is_super_strike"] = offense_list("super_strikes").match(parsed).to_numpy()
-    convictions["is_pc290"] = offense_list("pc290_offenses").match(parsed).to_numpy()
-    convictions["is_related"] = offense_list("related_charges").match(parsed).to_numpy()
+#: Where the offense that decides was read, in the order they are tried: the offense the
+#: person was convicted of wins over the charge (pleas), the charge over its comment.
+CONVICTED_OF = ("CONV_OFFENSE_DESCR", "DISP_OFFENSE_DESCR")
+CHARGE = "OFFENSE_DESCR"
+COMMENT = "COMMENT_TEXT"
+#: offense_kind of a conviction that names a Prop 64 section but is not simply one.
+COMMENT_NAMES = "comment"  # another law, but its comment names a Prop 64 section
+UNREAD = "unread"  # names HS 11357-11360 in a way the reader could not read
 
-    status = convictions["CONV_STAT_DESCR"].str.upper()
-    toc = convictions["OFFENSE_TOC"].str.upper()
-    level = pd.Series("Misdemeanor or infraction", index=convictions.index, dtype=object)
-    level[(status == "MISDEMEANOR") | (status.isna() & (toc == "M"))] = "Misdemeanor"
-    level[(status == "INFRACTION") | (status.isna() & (toc == "I"))] = "Infraction"
-    level[(status == "FELONY") | (status.isna() & (toc == "F"))] = "Felony"
-    convictions["level"] = level
-    convictions["is_felony"] = (level == "Felony").to_numpy()
-    return convictions
+
+def _add_sections(convictions: pd.DataFrame) -> pd.DataFrame:
+    """The offense that decides (convicted-of, else charge, else the charge in the
+    comment), its level, and its place on the law's lists."""
+    c = convictions
+    readings = {column: parse_sections(c[column], anywhere=column == COMMENT)
+                for column in (*CONVICTED_OF, CHARGE, COMMENT)}
+    see_comment = is_see_comment(c[CHARGE]).to_numpy()
+    source = pd.Series(None, index=c.index, dtype=object)
+    for column in (*CONVICTED_OF, CHARGE, COMMENT):
+        usable = readings[column]["code_section"].notna().to_numpy() & source.isna().to_numpy()
+        if column == CHARGE:
+            usable &= ~see_comment
+        source[usable] = column
+    parsed = readings[COMMENT].copy()
+    for column in (*CONVICTED_OF, CHARGE):
+        here = (source == column).to_numpy()
+        parsed.loc[here] = readings[column].loc[here]
+    parsed["attempt"] = parsed["attempt"].fillna(False).astype(bool)
+    c = pd.concat([c, parsed.drop(columns=["reading"])], axis=1)
+    c["reading"] = parsed["reading"]
+    c["section_source"] = source
+    c["offense"] = _text_of(c, source)
+    c["convicted_offense"] = c[CONVICTED_OF[0]].fillna(c[CONVICTED_OF[1]])
+    c["is_prop64"] = is_prop64(parsed).to_numpy()
+    c["offense_kind"] = parsed["prop64_reading"].where(
+        parsed["prop64_reading"] != PROP64_READING, "").fillna("")
+    _mark_comment_and_unread(c, readings[COMMENT], source)
+    for reading in readings.values():
+        c["mentions_prop64"] |= names_prop64(reading).to_numpy()
+    comment_is_prop64 = is_prop64(readings[COMMENT])
+    other_in_comment = comment_is_prop64 & (
+        readings[COMMENT]["code_section"] != parsed["code_section"]).fillna(True)
+    c["comment_prop64"] = readings[COMMENT]["code_section"].where(
+        other_in_comment & (c["offense_kind"] != COMMENT_NAMES))
+    reading = parsed[["code_section", "reading"]]
+    c["is_super_strike"] = offense_list("super_strikes").match(reading).to_numpy()
+    c["is_pc290"] = offense_list("pc290_offenses").match(reading).to_numpy()
+    c["is_related"] = offense_list("related_charges").match(reading).to_numpy()
+    c["level"], level_note = _levels(c["CONV_STAT_DESCR"], c["OFFENSE_TOC"])
+    c["is_felony"] = (c["level"] == "Felony").to_numpy()
+    c["reading_notes"] = _join_notes(c["reading_notes"], level_note)
+    return c
+
+
+def _text_of(c: pd.DataFrame, source: pd.Series) -> pd.Series:
+    """The text the decisive section was read from (the charge when nothing was read)."""
+    text = c[CHARGE].fillna(c[COMMENT])
+    for column in (*CONVICTED_OF, CHARGE, COMMENT):
+        here = (source == column).to_numpy()
+        text[here] = c.loc[here, column]
+    return text
+
+
+def _mark_comment_and_unread(c: pd.DataFrame, comment: pd.DataFrame, source: pd.Series) -> None:
+    """A conviction of another law whose comment names a Prop 64 section is read as that
+    section and sent to review; one whose texts name HS 11357-11360 in a way not read
+    is sent to review too. Neither is ever dropped."""
+    own_is_other = ~names_prop64(c[["prop64_reading"]].fillna({"prop64_reading": ""}))
+    convicted_elsewhere = source.isin(CONVICTED_OF).to_numpy()
+    from_comment = own_is_other & names_prop64(comment) & ~convicted_elsewhere
+    if from_comment.any():
+        own = c["code_section"].where(from_comment)
+        for key in ("code_section", "section", "subsection", "code", "reading"):
+            c.loc[from_comment, key] = comment.loc[from_comment, key]
+        c.loc[from_comment, "other_sections"] = own[from_comment].fillna("none read")
+        c.loc[from_comment, "offense_kind"] = COMMENT_NAMES
+        c.loc[from_comment, "offense"] = c.loc[from_comment, COMMENT]
+        c.loc[from_comment, "section_source"] = COMMENT
+    texts = [c[column] for column in (*CONVICTED_OF, CHARGE, COMMENT)]
+    mentioned = np.logical_or.reduce([mentions_prop64(t).to_numpy() for t in texts])
+    still_other = ~names_prop64(c[["prop64_reading"]].fillna({"prop64_reading": ""})).to_numpy()
+    unread = mentioned & still_other & (c["offense_kind"] == "").to_numpy() & ~convicted_elsewhere
+    if unread.any():
+        c.loc[unread, "other_sections"] = c.loc[unread, "code_section"].fillna("none read")
+        c.loc[unread, "offense_kind"] = UNREAD
+        first = _first_mention(c.loc[unread], texts)
+        c.loc[unread, "section"] = first
+        c.loc[unread, "code_section"] = first.map(lambda s: f"{s} HS" if s else None)
+    c["mentions_prop64"] = mentioned
+
+
+def _first_mention(rows: pd.DataFrame, texts: list[pd.Series]) -> pd.Series:
+    found = pd.Series(None, index=rows.index, dtype=object)
+    for text in texts:
+        section = text.loc[rows.index].fillna("").str.upper().str.extract(
+            r"(113(?:5[789]|60))", expand=False)
+        found = found.fillna(section)
+    return found
+
+
+def _levels(status: pd.Series, toc: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Level from CONV_STAT_DESCR, else OFFENSE_TOC (law/offense_text.yaml); anything
+    else is unknown, with a note of what DOJ wrote."""
+    spelling = load_law("offense_text")
+    status_upper = status.str.upper()
+    toc_upper = toc.str.upper()
+    level = pd.Series(spelling["unknown_level"], index=status.index, dtype=object)
+    for name, way in spelling["levels"].items():
+        level[((status_upper == way["status"])
+               | (status_upper.isna() & (toc_upper == way["toc"]))).to_numpy()] = name
+    unknown = (level == spelling["unknown_level"]).to_numpy()
+    note = pd.Series(None, index=status.index, dtype=object)
+    if unknown.any():
+        note[unknown] = ("level unknown: CONV_STAT_DESCR " + _shown(status[unknown])
+                         + ", OFFENSE_TOC " + _shown(toc[unknown]))
+    return level, note
+
+
+def _shown(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: "blank" if v is None or v != v else repr(str(v)))
+
+
+def _join_notes(first: pd.Series, second: pd.Series) -> pd.Series:
+    both = (first.notna() & second.notna()).to_numpy()
+    joined = first.fillna(second)
+    joined[both] = first[both] + "; " + second[both]
+    return joined
 
 
 def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) -> pd.DataFrame:
@@ -167,7 +279,8 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c["county"] = c["STP_ORI_CNTY_NAME"].str.upper()
     in_county = (c["county"] == county.strip().upper()).fillna(False).to_numpy()
     c["sentence_end"] = _sentence_end(c["conviction_date"], c["sentence_days"])
-    c["_prop64_here"] = c["is_prop64"].to_numpy() & in_county
+    determined = c["is_prop64"].to_numpy() | (c["offense_kind"] != "").to_numpy()
+    c["_prop64_here"] = determined & in_county
 
     c["conviction_type"] = np.where(c["_prop64_here"], PROP64_TYPE, RELATED_TYPE)
     person = pd.factorize(c["person_id"], use_na_sentinel=False)[0]
@@ -176,9 +289,10 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
                          use_na_sentinel=False)[0]
     cycle_has_prop64 = np.zeros(cycle.max() + 1 if len(cycle) else 0, dtype=bool)
     cycle_has_prop64[cycle[c["_prop64_here"].to_numpy()]] = True
-    related = (c["is_related"].to_numpy() & ~c["is_prop64"].to_numpy()
+    related = (c["is_related"].to_numpy() & ~determined
                & cycle_has_prop64[cycle] & in_county) if len(c) else np.zeros(0, dtype=bool)
     c["_selected"] = c["_prop64_here"].to_numpy() | related
+    c["_set_aside"] = c["mentions_prop64"].to_numpy() & ~c["_prop64_here"].to_numpy()
 
     other = ~c["_prop64_here"]
     c["_other_felony"] = other & c["is_felony"]
@@ -249,7 +363,13 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
             "conviction_date": c["conviction_date"],
             "code_section": c["code_section"],
             "section": c["section"],
-            "offense": c["OFFENSE_DESCR"].fillna(c["COMMENT_TEXT"]),
+            "offense": c["offense"],
+            "charge_text": c[CHARGE],
+            "convicted_offense": c["convicted_offense"],
+            "section_source": c["section_source"],
+            "offense_kind": c["offense_kind"].replace("", None),
+            "other_sections": c["other_sections"],
+            "reading_notes": c["reading_notes"],
             "level": c["level"],
             "age_at_conviction": _plausible_age(completed_years(c["dob"], c["conviction_date"])),
             "prior_same_section": c["prior_same_section"].astype("Int64"),
@@ -278,6 +398,47 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
         facts[column] = pd.to_datetime(facts[column]).astype("datetime64[ns]")
     assert list(facts.columns) == keys(FACT_COLUMNS)
     return facts.reset_index(drop=True)
+
+
+#: Why a conviction naming HS 11357-11360 gets no determination (set_aside.csv).
+SET_ASIDE_COLUMNS = ("source_file", "source_line", "person_id", "cii", "county",
+                     "conviction_date", "offense", "convicted_offense", "comment",
+                     "set_aside_reason", "detail")
+OTHER_COUNTY = "Conviction in another county"
+NO_COUNTY = "Court step names no county"
+CONVICTED_OF_OTHER = "Convicted of another offense"
+
+
+def _set_aside_table(rows: pd.DataFrame, county: str) -> pd.DataFrame:
+    """Each conviction that names a Prop 64 section but is not this county's to decide,
+    with the file, line and why: a conviction is determined or listed, never dropped."""
+    if rows.empty:
+        return empty_set_aside()
+    here = rows["county"].fillna("")
+    reason = np.where(here == "", NO_COUNTY, np.where(
+        here != county.strip().upper(), OTHER_COUNTY, CONVICTED_OF_OTHER))
+    detail = np.where(
+        reason == OTHER_COUNTY, "court step in " + here + " county",
+        np.where(reason == NO_COUNTY, "check whether the court is in this county",
+                 "convicted of " + rows["code_section"].fillna("an offense not read") + " ("
+                 + rows["section_source"].fillna("") + "), not HS 11357-11360"))
+    return pd.DataFrame({
+        "source_file": rows[SOURCE_FILE].to_numpy(),
+        "source_line": rows[SOURCE_LINE].astype("int64").to_numpy(),
+        "person_id": rows["SUBJECT_ID"].to_numpy(),
+        "cii": rows["CII_NUMBER"].to_numpy(),
+        "county": rows["county"].to_numpy(),
+        "conviction_date": rows["conviction_date"].dt.strftime("%Y-%m-%d").to_numpy(),
+        "offense": rows[CHARGE].to_numpy(),
+        "convicted_offense": rows["convicted_offense"].to_numpy(),
+        "comment": rows[COMMENT].to_numpy(),
+        "set_aside_reason": reason.astype(object),
+        "detail": detail.astype(object),
+    })
+
+
+def empty_set_aside() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in SET_ASIDE_COLUMNS})
 
 
 def empty_facts() -> pd.DataFrame:

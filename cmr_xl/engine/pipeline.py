@@ -21,7 +21,12 @@ from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.facts import PROP64_TYPE, convictions_from_table, empty_facts
+from cmr_xl.engine.facts import (
+    PROP64_TYPE,
+    convictions_from_table,
+    empty_facts,
+    empty_set_aside,
+)
 from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches, normalize_columns
 from cmr_xl.engine.summary import summarize
 
@@ -37,6 +42,7 @@ class RunResult:
     determinations: pd.DataFrame
     original_rows: pa.Table
     accounting: RowAccounting
+    set_aside: pd.DataFrame  # convictions naming HS 11357-11360 not determined, and why
     summary: dict[str, Any]
     inputs: list[str] = field(default_factory=list)
     started: str = ""
@@ -83,6 +89,7 @@ def run(
     accounting = RowAccounting()
     facts_parts: list[pd.DataFrame] = []
     original_parts: list[pa.Table] = []
+    set_aside_parts: list[pd.DataFrame] = []
     counties: Counter[str] = Counter()
     for batch in iter_person_batches([str(p) for p in paths], accounting):
         for item in pc.value_counts(batch["STP_ORI_CNTY_NAME"]).to_pylist():
@@ -92,6 +99,9 @@ def run(
         if progress:
             progress(batch.num_rows)
         found = convictions_from_table(batch, county)
+        accounting.convictions_read += found.convictions_total
+        if len(found.set_aside):
+            set_aside_parts.append(found.set_aside)
         if len(found.facts) == 0:
             continue
         facts_parts.append(found.facts)
@@ -109,6 +119,10 @@ def run(
             + f"Check --county; the counties with most rows here: {most or 'none'}",
         )
     facts = pd.concat(facts_parts, ignore_index=True) if facts_parts else empty_facts()
+    set_aside = (pd.concat(set_aside_parts, ignore_index=True) if set_aside_parts
+                 else empty_set_aside())
+    accounting.set_aside = {str(k): int(v) for k, v in
+                            set_aside["set_aside_reason"].value_counts().sort_index().items()}
     original = (pa.concat_tables(original_parts) if original_parts
                 else pa.table({c: pa.array([], pa.string()) for c in DOJ_COLUMNS}))
     if not criteria.related_charges:  # their history is in the facts; rows are not needed
@@ -118,6 +132,7 @@ def run(
     result = RunResult(
         county=wanted, criteria=criteria, scenarios=list(scenarios), facts=facts,
         determinations=pd.DataFrame(), original_rows=original, accounting=accounting,
+        set_aside=set_aside,
         summary={}, inputs=[str(p) for p in paths], started=started.isoformat(),
     )
     result.determinations, result.summary = redetermine(

@@ -45,11 +45,21 @@ def summary_text(summary: dict[str, Any]) -> str:
         for name in scenario_names:
             line += f"{pick(summary['scenarios'][name]):>26,}"
         lines.append(line)
+    convictions = summary.get("convictions")
+    if convictions:
+        lines += ["", f"  Convictions read: {convictions['read']:,}; Prop 64 convictions "
+                  f"determined: {convictions['prop64_determined']:,}; set aside: "
+                  f"{convictions['set_aside']:,}"]
+        lines += [f"    set aside, {reason.lower()}: {count:,}"
+                  for reason, count in convictions["set_aside_by_reason"].items()]
+        if summary.get("prop64_convictions_unknown_level"):
+            lines.append(f"    level unknown (hand review): "
+                         f"{summary['prop64_convictions_unknown_level']:,}")
     rows_info = summary.get("rows")
     if rows_info:
         lines += ["", "  Rows: " + ", ".join(
             f"{k.replace('_', ' ')} {v:,}" for k, v in rows_info.items()
-            if isinstance(v, int))]
+            if isinstance(v, int) and k != "convictions_read")]
     return "\n".join(lines)
 
 

@@ -20,6 +20,7 @@ from cmr_xl.engine.eligibility import (
     REDUCTION,
 )
 from cmr_xl.engine.facts import PROP64_TYPE
+from cmr_xl.engine.law import load_law
 
 
 def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
     """Counts that depend only on the record: Prop 64 convictions by section and level."""
     prop64 = facts[facts["conviction_type"] == PROP64_TYPE]
     felony = prop64["level"] == "Felony"
+    unknown = prop64["level"] == load_law("offense_text")["unknown_level"]
     by_section = {
         s: {
             "felony": int(((prop64["section"] == s) & felony).sum()),
@@ -68,6 +70,7 @@ def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
     return {
         "prop64_convictions": int(len(prop64)),
         "prop64_convictions_by_section": by_section,
+        "prop64_convictions_unknown_level": int(unknown.sum()),
         "people_with_prop64_conviction": int(prop64["person_id"].nunique()),
         "earliest_conviction": None if pd.isna(earliest) else earliest.date().isoformat(),
     }
@@ -105,4 +108,16 @@ def summarize(
         summary["related_charges"] = related_figures(facts, determinations)
     if accounting is not None:
         summary["rows"] = accounting
+        summary["convictions"] = conviction_accounting(facts, accounting)
     return summary
+
+
+def conviction_accounting(facts: pd.DataFrame, accounting: dict[str, Any]) -> dict[str, Any]:
+    """Every conviction naming HS 11357-11360 is determined or set aside, and why."""
+    set_aside = dict(accounting.get("set_aside") or {})
+    return {
+        "read": int(accounting.get("convictions_read") or 0),
+        "prop64_determined": int((facts["conviction_type"] == PROP64_TYPE).sum()),
+        "set_aside": sum(set_aside.values()),
+        "set_aside_by_reason": set_aside,
+    }

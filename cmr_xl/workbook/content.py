@@ -355,6 +355,12 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
     for name, value in (audit.get("rows") or {}).items():
         if isinstance(value, (int, float, str)):
             rows.append((f"rows.{name}", f"Rows: {name.replace('_', ' ')}", value))
+    set_aside = (audit.get("rows") or {}).get("set_aside") or {}
+    rows.append(("set_aside", "Convictions naming HS 11357-11360 set aside, not determined "
+                 "(each listed with file, line and why in set_aside_convictions.csv)",
+                 sum(set_aside.values())))
+    rows += [(f"set_aside.{reason}", f"Set aside: {reason}", count)
+             for reason, count in set_aside.items()]
     notes = reader_notes(audit)
     rows.append(("notes", "Notes on reading the DOJ file(s) (also printed by cmr-xl run)",
                  len(notes)))
@@ -435,6 +441,8 @@ def audit_from_about(about: dict[str, Any]) -> dict[str, Any]:
                 notes[int(number)] = str(value)
         elif key.startswith("rows."):
             rows[key.split(".", 1)[1]] = value
+        elif key.startswith("set_aside.") and str(value).strip().isdigit():
+            rows.setdefault("set_aside", {})[key.split(".", 1)[1]] = int(str(value).strip())
     if notes:
         rows["notes"] = [notes[n] for n in sorted(notes)]
     return {
