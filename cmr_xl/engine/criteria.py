@@ -31,6 +31,7 @@ from cmr_xl.engine.law import load_law
 Action = Literal["dismiss", "reduce", "hand_review"]
 Disqualifier = Literal["not_eligible", "hand_review", "show_only"]
 Scope = Literal["prior", "any"]
+Inchoate = Literal["hand_review", "as_completed"]
 PROP64_SECTIONS = ("11357", "11358", "11359", "11360")
 #: The dates a criterion may hold (the as-of date): what the engine and Excel both hold,
 #: and what the workbook's date validation allows.
@@ -88,6 +89,7 @@ class Criteria:
     disqualify_pc290: Disqualifier = "show_only"
     disqualify_two_priors: Disqualifier = "show_only"
     disqualifier_scope: Scope = "prior"
+    attempts: Inchoate = "hand_review"
     related_charges: bool = False
     name: str = field(default="County criteria", compare=False)
 

@@ -190,6 +190,8 @@ class RowAccounting:
     rejects: list[RejectedRow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # warnings in plain words
     excel_resaved: list[str] = field(default_factory=list)  # files that look re-saved by Excel
+    convictions_read: int = 0  # convicted counts in the files, any county and law
+    set_aside: dict[str, int] = field(default_factory=dict)  # Prop 64 texts not determined, by why
 
     @property
     def lines_read(self) -> int:
@@ -226,6 +228,8 @@ class RowAccounting:
             "files": [asdict(f) for f in self.files],
             "notes": list(self.notes),
             "excel_resaved": list(self.excel_resaved),
+            "convictions_read": self.convictions_read,
+            "set_aside": dict(self.set_aside),
         }
 
 
