@@ -19,7 +19,9 @@ import click
 
 from cmr_xl import __version__
 from cmr_xl.engine.criteria import Criteria, criterion_specs, load_criteria_file
+from cmr_xl.engine.dates import AS_OF_EARLIEST, AS_OF_LATEST
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.output_set import OutputSet, check_folder, check_input, output_set
 
 BYTES_PER_ROW_ESTIMATE = 400
 
@@ -37,9 +39,10 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except InputError as error:
             _fail(error)
-        except KeyboardInterrupt:
-            click.echo("interrupted: nothing was replaced", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as error:  # output_set's Interrupted says what was replaced
+            click.echo(f"{getattr(error, 'word', 'interrupted')}: "
+                       f"{getattr(error, 'report', 'nothing was replaced')}", err=True)
+            sys.exit(getattr(error, "exit_status", 130))
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as error:  # noqa: BLE001 - last line of defence for users
@@ -54,9 +57,13 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+    if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
+        raise click.BadParameter(f"{value} is outside the dates cmr-xl supports "
+                                 f"({AS_OF_EARLIEST} to {AS_OF_LATEST})")
+    return day
 
 
 @click.group(cls=Cli)
@@ -79,6 +86,7 @@ def load_criteria(path: str | None, as_of: date | None) -> tuple[Criteria, list[
     if path is None:
         criteria = Criteria(as_of=as_of) if as_of else Criteria()
         return criteria, []
+    check_input(path)
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         from cmr_xl.workbook.reader import read_criteria
 
@@ -133,17 +141,36 @@ def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> 
 def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str | None,
         workbook: str | None, csv_dir: str | None, as_json: bool) -> None:
     """Determine every Prop 64 conviction in COUNTY from one or more DOJ files."""
-    criteria, scenarios = load_criteria(criteria_path, as_of)
-    result = _run(doj_files, county, criteria, scenarios)
-    rejected = len(result.accounting.rejects)
-    if rejected and not csv_dir:
-        from cmr_xl.engine.csv_bundle import REJECTS_CSV
+    inputs = [*doj_files, *([criteria_path] if criteria_path else [])]
+    with _outputs(_run_targets(workbook, csv_dir), inputs):
+        criteria, scenarios = load_criteria(criteria_path, as_of)
+        result = _run(doj_files, county, criteria, scenarios)
+        rejected = len(result.accounting.rejects)
+        if rejected and not csv_dir:
+            from cmr_xl.engine.csv_bundle import REJECTS_CSV
 
-        click.echo(f"note: the {rejected:,} rejected line(s), with their line numbers and reasons, "
-                   f"are written only with --csv-dir DIR (to {REJECTS_CSV}): run again with it to "
-                   "see them", err=True)
-    _write_outputs(result, workbook, csv_dir)
+            click.echo(f"note: the {rejected:,} rejected line(s), with their line numbers and "
+                       f"reasons, are written only with --csv-dir DIR (to {REJECTS_CSV}): run "
+                       "again with it to see them", err=True)
+        _write_outputs(result, workbook, csv_dir)
     _print_summary(result, as_json)
+
+
+def _run_targets(workbook: str | None, csv_dir: str | None) -> list[Path]:
+    from cmr_xl.engine.csv_bundle import bundle_paths
+
+    return [*(bundle_paths(csv_dir) if csv_dir else []), *([Path(workbook)] if workbook else [])]
+
+
+@contextmanager
+def _outputs(targets: Sequence[str | Path], inputs: Sequence[str | Path] = ()
+             ) -> Iterator[OutputSet]:
+    """The command's output set (checked and locked now, replaced together at the end);
+    its notes on stderr, then what it replaced."""
+    with output_set(targets, inputs=inputs, note=_note) as outputs:
+        yield outputs
+    for path in outputs.replaced:
+        click.echo(f"wrote {path}", err=True)
 
 
 def _run(paths: Sequence[str], county: str, criteria: Criteria,
@@ -159,17 +186,19 @@ def _run(paths: Sequence[str], county: str, criteria: Criteria,
     return result
 
 
+def _note(text: str) -> None:
+    click.echo(f"note: {text}", err=True)
+
+
 def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None) -> None:
     if csv_dir:
         from cmr_xl.engine.csv_bundle import write_csv_bundle
 
-        for path in write_csv_bundle(result, csv_dir).values():
-            click.echo(f"wrote {path}", err=True)
+        write_csv_bundle(result, csv_dir)
     if workbook:
         from cmr_xl.workbook.writer import write_workbook
 
         write_workbook(result, workbook)
-        click.echo(f"wrote {workbook}", err=True)
 
 
 def _print_summary(result: Any, as_json: bool) -> None:
@@ -194,14 +223,17 @@ def demo(out: str, people: int) -> None:
     from cmr_xl.engine.synthetic import generate_doj_file
 
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     doj = folder / "synthetic_doj_sacramento.csv"
-    made = generate_doj_file(doj, county="SACRAMENTO", people=people, seed=64)
-    click.echo(f"synthetic DOJ file: {doj} ({made.rows:,} rows, {made.people:,} people)", err=True)
-    criteria = Criteria()
-    scenario = criteria.with_changes(name="Dismiss all HS 11359 felonies", felony_11359="dismiss")
-    result = _run([str(doj)], "SACRAMENTO", criteria, [scenario])
-    _write_outputs(result, str(folder / "cmr-xl-sacramento.xlsx"), str(folder))
+    book = folder / "cmr-xl-sacramento.xlsx"
+    with _outputs(_run_targets(str(book), str(folder)), [doj]):
+        made = generate_doj_file(doj, county="SACRAMENTO", people=people, seed=64)
+        click.echo(f"synthetic DOJ file: {doj} ({made.rows:,} rows, {made.people:,} people)",
+                   err=True)
+        criteria = Criteria()
+        scenario = criteria.with_changes(name="Dismiss all HS 11359 felonies",
+                                         felony_11359="dismiss")
+        result = _run([str(doj)], "SACRAMENTO", criteria, [scenario])
+        _write_outputs(result, str(book), str(folder))
     _print_summary(result, as_json=False)
 
 
@@ -297,7 +329,8 @@ def recalc(book: str, as_json: bool) -> None:
     from cmr_xl.engine.report import summary_text
     from cmr_xl.workbook.recalc import recalc_workbook
 
-    summary = recalc_workbook(book)
+    with output_set([book], note=_note):
+        summary = recalc_workbook(book)
     if as_json:
         import json
 
@@ -313,7 +346,10 @@ def export(book: str, out: str) -> None:
     """Write one macro-free court copy per court from a filled workbook."""
     from cmr_xl.workbook.court_copies import export_court_copies
 
-    for path in export_court_copies(book, out):
+    check_folder(out)
+    with output_set(inputs=[book], note=_note):
+        written = export_court_copies(book, out)
+    for path in written:
         click.echo(f"wrote {path}")
 
 

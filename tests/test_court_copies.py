@@ -315,7 +315,7 @@ def test_an_output_folder_that_cannot_be_made_is_exit_2(book, tmp_path):
     blocker.write_text("not a folder")
     result = invoke("export", str(book), "--out", str(blocker / "out"))
     assert result.exit_code == 2
-    assert "cannot be used as the output folder" in result.output
+    assert f"{blocker} is a file, not a folder" in result.output
 
 
 def test_a_copy_open_in_libreoffice_or_excel_stops_the_export_before_any_write(book, tmp_path):

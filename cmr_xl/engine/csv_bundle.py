@@ -1,5 +1,6 @@
 """The CSV bundle: prop64_results.csv (original DOJ columns of each conviction, then our
-facts and determination) and summary.json, written atomically.
+facts and determination), summary.json and rejected_rows.csv, written atomically as part
+of the command's output set.
 
 Text from the DOJ file is neutralised against formula injection: a spreadsheet opening
 the CSV must never evaluate a cell that starts with = + - @ tab or carriage return.
@@ -78,8 +79,14 @@ def write_results_csv(result: RunResult, target: Any) -> None:
     _write_csv(results_table(result), target)
 
 
+def bundle_paths(directory: str | Path) -> list[Path]:
+    """Every file the bundle writes into `directory` (the targets of a run's output set)."""
+    return [Path(directory) / name for name in (RESULTS_CSV, SUMMARY_JSON, REJECTS_CSV)]
+
+
 def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path]:
-    """Write the bundle into `directory`; returns the paths written."""
+    """Write the bundle into `directory`; returns the paths written (replaced when the
+    command's output set commits)."""
     directory = Path(directory)
     written = {}
     target = directory / RESULTS_CSV

@@ -1,41 +1,26 @@
 """Writing files without ever losing the old one.
 
 Every output (CSV, JSON, workbook, court copy) is written to a temporary file beside its
-destination and moved over it in one step: a crash, a kill or a full disk mid-write
-leaves the previous file whole. The new file gets the old file's permissions, or those
-of a plain new file (mkstemp alone would make it private to its owner).
+destination and moved over it only when the command's whole output set is ready (see
+`output_set`): a crash, a kill or a full disk mid-write leaves the previous files whole.
+The new file gets the old file's permissions, or those of a plain new file (mkstemp alone
+would make it private to its owner).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from cmr_xl.engine.output_set import new_file_mode, stage
 
-def new_file_mode(path: Path) -> int:
-    """The existing file's mode when it is being replaced, else what `open` would give."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+__all__ = ["atomic_path", "new_file_mode"]
 
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; on success move it over `path` in one step."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                         dir=path.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.chmod(temporary, new_file_mode(path))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    """Yield a temporary path beside `path`, moved over `path` when the running output set
+    commits (at once when no command's output set is open)."""
+    with stage(path) as temporary:
+        yield temporary

@@ -13,7 +13,7 @@ and text a spreadsheet would take for one when edited carries Excel's quote pref
 from __future__ import annotations
 
 import hashlib
-import os
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +35,7 @@ from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, R
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE
 from cmr_xl.engine.files import atomic_path
+from cmr_xl.engine.output_set import output_set
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.reader import Workbook, criterion_locations, read_about
@@ -51,6 +52,7 @@ FORMULA_LIKE_TEXT = re.compile(FORMULA_LIKE)
 #: Current Excel's calculation engine id: an older id makes Excel recalculate on open and
 #: ask to save on close, although a court copy has nothing to calculate.
 EXCEL_CALC_ID = 191029
+WRITE_CHUNK = 4096  # a copy reaches the disk in pieces, like any file a program saves
 
 _BY_KEY = {c.key: c for c in RESULT_COLUMNS}
 #: The order a court clerk reads a case in (product spec); any other court=True column
@@ -112,10 +114,11 @@ def export_court_copies(book_path: str | Path, out_dir: str | Path) -> list[Path
     _check_determined(cases, book_path)
     courts = split_by_court(cases)
     targets = [out / name for name in _file_names(courts)]
-    _check_targets(out, targets)
     exported = datetime.now(UTC).replace(microsecond=0)
-    for (court, frame), target in zip(courts.items(), targets, strict=True):
-        write_court_copy(target, court, frame, source, exported)
+    # checked and locked before the first write; all copies appear together or none
+    with output_set(targets, inputs=[book_path]):
+        for (court, frame), target in zip(courts.items(), targets, strict=True):
+            write_court_copy(target, court, frame, source, exported)
     return targets
 
 
@@ -383,42 +386,22 @@ def _file_names(courts: Iterable[str]) -> list[str]:
     return names
 
 
-# --- checks before writing anything -------------------------------------------------------------
-
-
-def _check_targets(out: Path, targets: list[Path]) -> None:
-    """Fail before the first write when any copy cannot be replaced: a half-exported set
-    is worse than none."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(str(out), f"cannot be used as the output folder ({error.strerror})",
-                         "Choose a folder you can write to") from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise InputError(str(out), "is not writable", "Choose a folder you can write to")
-    for target in targets:
-        for lock in (out / f"~${target.name}", out / f".~lock.{target.name}#"):
-            if lock.exists():
-                raise InputError(str(target), "is open in Excel or LibreOffice (lock file "
-                                 f"{lock.name})", "Close it and export again; nothing was written")
-        if target.is_dir():
-            raise InputError(str(target), "is a folder", "Move it away and export again")
-        if target.exists() and not target.stat().st_mode & 0o200:
-            raise InputError(str(target), "is read-only", "Make it writable, or export to "
-                             "another folder; nothing was written")
-
-
 # --- writing one copy ----------------------------------------------------------------------------
 
 
 def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Source,
                      exported: datetime) -> Path:
-    """Write one copy atomically: the old file stays whole until the new one is complete."""
+    """Write one copy atomically: the old file stays whole until the new one is complete.
+    The zip is built in memory, so a full disk fails one plain write (no half-closed zip
+    left to the garbage collector)."""
     try:
-        with atomic_path(target) as temporary:
-            book = _CopyBook(temporary, court, cases, source, exported)
-            book.write()
-    except (OSError, XlsxWriterException) as error:
+        memory = io.BytesIO()
+        _CopyBook(memory, court, cases, source, exported).write()
+        data = memory.getbuffer()
+        with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+            for start in range(0, len(data), WRITE_CHUNK):
+                handle.write(data[start:start + WRITE_CHUNK])
+    except XlsxWriterException as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(str(target), f"could not be written ({reason})",
                          "Close the file if it is open in Excel, check the disk has room and "
@@ -429,11 +412,11 @@ def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Sour
 class _CopyBook:
     """One court copy: Cases, Summary and About sheets, values only."""
 
-    def __init__(self, path: Path, court: str, cases: pd.DataFrame, source: Source,
+    def __init__(self, target: io.BytesIO, court: str, cases: pd.DataFrame, source: Source,
                  exported: datetime) -> None:
         self.court, self.cases, self.source, self.exported = court, cases, source, exported
-        self.wb = xlsxwriter.Workbook(str(path), {
-            "strings_to_formulas": False, "strings_to_urls": False,
+        self.wb = xlsxwriter.Workbook(target, {
+            "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False})
         self.wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
         self.wb.calc_on_load = False  # nothing to calculate: no fullCalcOnLoad, no save prompt
