@@ -38,7 +38,13 @@ from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.output_set import output_set
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.reader import Workbook, criterion_locations, read_about
+from cmr_xl.workbook.cell_text import clean_text
+from cmr_xl.workbook.reader import (
+    Workbook,
+    check_results_formulas,
+    criterion_locations,
+    read_about,
+)
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
 FILE_PREFIX = "court-copy_"
@@ -140,7 +146,11 @@ def read_cases(book: Workbook) -> pd.DataFrame:
                              "with `cmr-xl run ... --workbook`")
         positions[column.key] = header.index(column.label.casefold())
     numbers = [n for n in range(header_row + 1, len(rows))
-               if any(_cell(rows[n], col) not in (None, "") for col in positions.values())]
+               if any(_cell(rows[n], col) not in (None, "") for col in positions.values())
+               # a clerk's note below the table is not a case: left out of the copies
+               and any(_cell(rows[n], positions[key]) not in (None, "")
+                       for key in ("code_section", "section"))]
+    check_results_formulas(book, numbers, positions.values())
     frame = pd.DataFrame({key: [_cell(rows[n], col) for n in numbers]
                           for key, col in positions.items()}, dtype=object)
     for column in REQUIRED_COLUMNS:
@@ -330,7 +340,7 @@ def _reviewed(cases: pd.DataFrame) -> pd.DataFrame:
 
 def _this_county(cases: pd.DataFrame, source: Source, path: Path) -> pd.DataFrame:
     """Only the workbook's county: a court copy never carries another county's rows."""
-    counties = cases["county"].map(lambda v: (v or "").strip().upper())
+    counties = cases["county"].map(lambda v: v.strip().upper() if isinstance(v, str) else "")
     county = source.county
     if not county:
         found = sorted(set(counties) - {""})
@@ -468,6 +478,7 @@ class _CopyBook:
                 if value is None:
                     continue
                 if isinstance(value, str):
+                    value = clean_text(value)
                     ws.write_string(row, col, value, quoted if FORMULA_LIKE_TEXT.match(value) else None)
                 elif isinstance(value, date):
                     ws.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
@@ -509,7 +520,7 @@ class _CopyBook:
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day),
                               self.fmt(style, "date"))
         else:
-            text = str(value)
+            text = clean_text(str(value))
             kind = "quoted" if FORMULA_LIKE_TEXT.match(text) else "plain"
             ws.write_string(row, col, text, self.fmt(style, kind))
 

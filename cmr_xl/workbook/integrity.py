@@ -56,6 +56,11 @@ def check_package(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_directory(name, infos)
+            names = {info.filename for info in infos}
+            for sheet, part in sheet_part_names(archive).items():
+                if part not in names:
+                    raise InputError(f"{name}, part {part}", f"(sheet '{sheet}') is missing from "
+                                     "the package", RESAVE)
             for info in infos:
                 _check_part(name, archive, info)
     except InputError:

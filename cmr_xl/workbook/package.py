@@ -25,6 +25,7 @@ from xlsxwriter.utility import xl_cell_to_rowcol
 
 from cmr_xl.engine.cell_values import EXCEL_EPOCH
 from cmr_xl.engine.errors import InputError
+from cmr_xl.workbook.cell_text import clean_text
 
 ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 CELL_RE = re.compile(r"<c\b[^>]*?(?:/>|>.*?</c>)", re.S)
@@ -125,6 +126,7 @@ class XmlCell:
 
 
 def escape(text: str) -> str:
+    text = clean_text(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\r", "_x000D_")
     return re.sub(r"[\x00-\x08\x0B\x0C\x0E-\x1F]", "", text)

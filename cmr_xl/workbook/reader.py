@@ -328,12 +328,49 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     if grid.empty:
         grid = pd.DataFrame(columns=range(width), dtype=object)
     filled = grid.notna().any(axis=1).to_numpy()
+    stray = []
+    markers = [header.index(label) for label in CONVICTION_MARKERS if label in header]
+    if markers:  # a clerk's note below the table is not a conviction: left as it is
+        conviction = grid[markers].notna().any(axis=1).to_numpy()
+        filled = filled.copy()
+        for number in np.flatnonzero(filled & ~conviction).tolist():
+            values = grid.iloc[number]
+            col = int(np.flatnonzero(values.notna().to_numpy())[0])
+            stray.append((number + 1, col, values.iloc[col]))
+        filled &= conviction
+    check_results_formulas(book, np.flatnonzero(filled) + 1, positions.values())
     grid = grid[filled].reset_index(drop=True)
     frame = pd.DataFrame({
         column.key: typed_column(grid[positions[column.key]].to_numpy(dtype=object), column)
         for column in columns})
     frame.attrs["sheet_rows"] = np.flatnonzero(filled) + 1  # an array: pandas deep-copies attrs
+    frame.attrs["stray_notes"] = [
+        f"{L.place(book.path, L.RESULTS, L.a1(row, col))}: {str(value)[:60]!r} is not a "
+        "conviction (no code section in its row); left as it is" for row, col, value in stray]
     return frame
+
+
+#: A Results row is a conviction when it names its code section.
+CONVICTION_MARKERS = tuple(c.label for c in RESULT_COLUMNS if c.key in ("code_section", "section"))
+
+
+def check_results_formulas(book: Workbook, sheet_rows: Any, cols: Any) -> None:
+    """A formula typed into a Results cell is read as the value it shows; one saved
+    without its value (by a program that does not calculate) is refused by cell."""
+    unsaved = [ref for ref, saved in book.formula_cells(L.RESULTS).items() if not saved]
+    if not unsaved:
+        return
+    wanted_rows, wanted_cols = set(int(r) + 1 for r in sheet_rows), set(cols)
+    for ref in unsaved:
+        letters = ref.rstrip("0123456789")
+        col = 0
+        for letter in letters:
+            col = col * 26 + ord(letter) - 64
+        if int(ref[len(letters):]) in wanted_rows and col - 1 in wanted_cols:
+            raise InputError(L.place(book.path, L.RESULTS, ref),
+                             "holds a formula with no saved value, so cmr-xl cannot know the "
+                             "fact it stands for", "Open the workbook in Excel or LibreOffice "
+                             "and save it, or type the value itself")
 
 
 def read_facts(path: str | Path, *, book: Workbook | None = None) -> pd.DataFrame:

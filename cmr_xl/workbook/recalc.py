@@ -104,6 +104,15 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     sheet, row, col = criterion_locations(book).get("related_charges", (L.CRITERIA, 0, 0))
     check_related_charges_held(criteria, about, L.place(path, sheet, L.a1(row, col)))
     audit = audit_from_about(about)
+    notes = list(audit["rows"].get("notes") or [])
+    workbook_notes = list(facts.attrs.get("stray_notes") or [])
+    if L.LISTS not in book.sheet_names:
+        workbook_notes.append(f"{path.name}: sheet '{L.LISTS}' (where the Criteria dropdowns "
+                              "take their choices) is missing, so the dropdowns offer nothing; "
+                              "copy it from a workbook of `cmr-xl new`")
+    notes += [note for note in workbook_notes if note not in notes]
+    if notes:
+        audit["rows"]["notes"] = notes
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None)
     determinations.attrs["sheet_rows"] = facts.attrs.get("sheet_rows")

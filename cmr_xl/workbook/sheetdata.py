@@ -24,6 +24,7 @@ from xlsxwriter.utility import xl_col_to_name
 
 from cmr_xl.engine.cell_values import EXCEL_EPOCH
 from cmr_xl.engine.results_columns import Column
+from cmr_xl.workbook.cell_text import clean_array
 
 EXCEL_DAY_ZERO = np.datetime64(EXCEL_EPOCH.date(), "D")
 CHUNK_ROWS = 5_000
@@ -46,8 +47,9 @@ def _strings(values: pd.Series) -> pa.Array:
 
 
 def _escape(text: pa.Array) -> pa.Array:
-    """XML-escape, drop characters XML cannot hold, keep CR as Excel's _x000D_ escape and
-    protect literal _xHHHH_ sequences from being read as escapes."""
+    """XML-escape, keep CR as Excel's _x000D_ escape and protect literal _xHHHH_ sequences
+    from being read as escapes. Characters XML cannot hold are replaced and over-long
+    text cut before (cell_text.clean_array); the last step only guards."""
     text = pc.replace_substring_regex(text, r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1")
     text = pc.replace_substring(text, "&", "&amp;")
     text = pc.replace_substring(text, "<", "&lt;")
@@ -89,7 +91,7 @@ def cell_xml(column: Column, col: int, values: pd.Series, rows: pa.Array,
         parts = (f'<c r="{ref}', rows, '" t="b"><v>', _bools(values), "</v></c>")
     else:
         parts = (f'<c r="{ref}', rows, '" t="inlineStr"><is><t xml:space="preserve">',
-                 _escape(_strings(values)), "</t></is></c>")
+                 _escape(clean_array(_strings(values))), "</t></is></c>")
     return pc.fill_null(pc.binary_join_element_wise(*parts, ""), "")
 
 

@@ -26,6 +26,7 @@ from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, keys
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.cell_text import TextRepairs, clean_array, clean_text
 from cmr_xl.workbook.content import (
     CHART_ANCHOR,
     MANIFEST_AT,
@@ -38,7 +39,7 @@ from cmr_xl.workbook.content import (
     row_heights,
     summary_cells,
 )
-from cmr_xl.workbook.sheetdata import rows_xml, splice_rows
+from cmr_xl.workbook.sheetdata import _strings, rows_xml, splice_rows
 
 OUTCOME_COLORS = {DISMISSAL: "#C6EFCE", REDUCTION: "#DDEBF7", NOT_ELIGIBLE: "#E7E6E6",
                   HAND_REVIEW: "#FFEB9C"}
@@ -78,15 +79,30 @@ def write_content(content: WorkbookContent, path: str | Path, *, formula_cache: 
             str(path), f"{rows:,} convictions do not fit one Excel sheet "
             f"({L.EXCEL_MAX_ROWS - 1:,} rows at most)",
             "Run the county with --csv-dir, or split it by court into several workbooks")
+    frame = results_frame(content)
+    _note_text_repairs(content, frame, path)
     memory = io.BytesIO()
     book = _Book(memory, content, formula_cache, created or datetime.now())
     book.build()
-    frame = results_frame(content)
     with atomic_path(path) as temporary:
         splice_rows(memory, temporary, book.results_part, rows_xml(
             frame, RESULT_COLUMNS, first_row=2, date_style=book.date_style),
             last_ref=L.a1(max(rows, 1), len(RESULT_COLUMNS) - 1), table_part=RESULTS_TABLE_PART)
     return path
+
+
+def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path) -> None:
+    """Say on About (the run's notes) which Results text had to be changed to fit a
+    workbook: characters XML cannot hold, text over Excel's cell limit."""
+    repairs = TextRepairs()
+    for column in RESULT_COLUMNS:
+        if column.kind == "text":
+            clean_array(_strings(frame[column.key]), repairs)
+    notes = repairs.notes(f"{path.name}, sheet {L.RESULTS}")
+    if notes:
+        rows = dict(content.audit.get("rows") or {})
+        rows["notes"] = list(rows.get("notes") or []) + notes
+        content.audit = {**content.audit, "rows": rows}
 
 
 def results_frame(content: WorkbookContent) -> pd.DataFrame:
@@ -337,7 +353,7 @@ class _Book:
         elif isinstance(value, (date, datetime)):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
         else:
-            ws.write_string(row, col, str(value), fmt)
+            ws.write_string(row, col, clean_text(str(value)), fmt)
 
     def _summary_layout(self, ws: Worksheet) -> None:
         ws.set_column(0, 0, 58)
