@@ -154,10 +154,10 @@ def sheet_part_names(archive: zipfile.ZipFile) -> dict[str, str]:
     return found
 
 
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
+_ROW_NUMBER = re.compile(rb' r="([0-9]+)"')  # a cell's r= starts with letters
 #: Cell references from column BA on (53 and beyond): our sheets have fewer columns, so
 #: the usual cell costs the scan nothing.
-_WIDE_REF = re.compile(rb'\sr="((?:[B-Z][A-Z])|(?:[A-Z]{3,}))([0-9]+)"')
+_WIDE_REF = re.compile(rb' r="((?:[B-Z][A-Z])|(?:[A-Z]{3,}))([0-9]+)"')
 _CELL_REF = re.compile(rb'\sr="([A-Z]+[0-9]+)"')
 _FORMULA_TAG = re.compile(rb"<f[ >/]")
 
