@@ -54,6 +54,7 @@ class Person:
         self, offense: str, date: str, *, county: str = COUNTY, level: str = "FELONY",
         sentence: tuple[tuple[str, str], ...] = (("1", "Y"),), case: str = "",
         comment: str = "", related: tuple[str, ...] = (), toc: str = "",
+        disp_offense: str = "", conv_offense: str = "",
     ) -> Person:
         """A cycle with a court action convicting on `offense` (a key of OFFENSES or the
         full OFFENSE_DESCR text), plus any related charges convicted in the same case."""
@@ -71,6 +72,8 @@ class Person:
                     "OFN": case or f"C{self.subject_id}{cycle}",
                     "OFFENSE_DESCR": OFFENSES.get(charge, charge),
                     "OFFENSE_TOC": toc, "DISP_DESCR": "CONVICTED",
+                    "DISP_OFFENSE_DESCR": disp_offense if count == 1 else "",
+                    "CONV_OFFENSE_DESCR": conv_offense if count == 1 else "",
                     "CONV_STAT_DESCR": level if count == 1 else "MISDEMEANOR",
                     "SENT_ORDER": f"{part:03d}", "SENT_LENGTH": length, "SENT_TIME_CODE": unit,
                     "COMMENT_TEXT": comment if count == 1 else "",

@@ -38,7 +38,16 @@ NOT_PROP64 = ""
 MENTIONS_PROP64 = r"(?:^|[^0-9.])(?:664|182)?[./ -]?113(?:5[789]|60)(?![0-9]|\.0*[1-9])"
 
 _SUBDIVISION = r"\(\s*([0-9]{1,3}|[A-Z]{1,2}|[IVX]{1,4})\s*\)"
-_NUMBER = re.compile(r"(\d+)(?:\.(\d+))?([A-Z][A-Z0-9]*)?")
+#: A section number: digits, a decimal part (a comma before one or two digits is a
+#: mistyped point: `490,2 PC`), and letters glued on (`11357B2`, `288A`, `11359HS`).
+_NUMBER = re.compile(r"(\d+)(?:\.(\d+)|,(\d{1,2})(?![0-9]))?([A-Z][A-Z0-9]*)?")
+#: How sections of one count are joined: `/` or `+` always; `-` before a number of three
+#: digits or more when no code was written yet (`484-487(A) PC`); before or after an
+#: attempt or conspiracy marker also `-`, `.` or a space (`664-11357`, `189.1 664 PC`).
+_JOIN = re.compile(r" ?[/+] ?(?=[0-9])")
+_JOIN_DASH = re.compile(r" ?- ?(?=[0-9]{3})")
+_JOIN_MARKER = re.compile(r"(?: ?[-+] ?| )(?=(?:664|182)(?![0-9]))")
+_JOIN_AFTER_MARKER = re.compile(r"[ .\-+] ?(?=[0-9])")
 _SUBDIVISIONS = re.compile(rf"(?:\s?{_SUBDIVISION})+")
 _ONE_SUBDIVISION = re.compile(_SUBDIVISION)
 _STRAY_START = re.compile(r"[\s/\-*.#:,;]*")
@@ -153,7 +162,7 @@ def _split_glued_code(tail: str) -> tuple[str, str | None]:
 
 def _code_at(text: str, position: int) -> tuple[str | None, int]:
     """A statute code at `position` (after at most one space), and where it ends."""
-    start = position + 1 if text[position:position + 1] == " " else position
+    start = re.compile(r"\.? ?").match(text, position).end()
     found = _spelling().alias_pattern.match(text, start)
     if not found:
         return None, position
@@ -166,8 +175,9 @@ def _split_marker(digits: str, decimal: str | None) -> tuple[str | None, str, st
     if digits in markers and decimal and len(decimal) >= 4:
         return digits, decimal, None
     head, rest = digits[:3], digits[3:]
-    if head in markers and rest[:1] not in ("", "0") and (
-            len(digits) >= 7 or rest in _spelling().code_when_missing):
+    # No code has a six-digit section starting 664 or 182 (HS's six-digit sections end
+    # near 150000), so `664487` is an attempt of 487.
+    if head in markers and rest[:1] not in ("", "0") and len(digits) >= 6:
         return head, rest, decimal
     return None, digits, decimal
 
@@ -182,7 +192,8 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
         number = _NUMBER.match(text, position)
         if not number:
             break
-        digits, decimal, tail = number.group(1), number.group(2), number.group(3) or ""
+        digits, decimal, tail = number.group(1), number.group(2) or number.group(3), \
+            number.group(4) or ""
         position = number.end()
         glued, code = _split_glued_code(tail) if tail else ("", None)
         marker, digits, decimal = _split_marker(digits, decimal)
@@ -203,9 +214,12 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
         if code is None:
             code, position = _code_at(text, position)
         items.append({"section": section, "glued": glued, "subsection": subsection, "code": code})
-        joined = re.compile(r" ?/ ?(?=[0-9])").match(text, position)
-        if not joined and items[-1]["section"] in spelling.inchoate and not items[-1]["subsection"]:
-            joined = re.compile(r"[ .\-] ?(?=[0-9])").match(text, position)
+        last = items[-1]
+        joined = _JOIN.match(text, position) or _JOIN_MARKER.match(text, position)
+        if not joined and last["code"] is None:
+            joined = _JOIN_DASH.match(text, position)
+        if not joined and last["section"] in spelling.inchoate and not last["subsection"]:
+            joined = _JOIN_AFTER_MARKER.match(text, position)
         if not joined:
             break
         position = joined.end()

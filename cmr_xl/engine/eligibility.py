@@ -376,7 +376,7 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
         "determination": determination,
         "reason": _still_serving(is_, reason, still_serving),
         "relief": _relief_words(is_, ctx.felony, still_serving),
-        "trace": _trace(checked, decided_at, unknown_bits, missing_fact),
+        "trace": _with_reading(facts, _trace(checked, decided_at, unknown_bits, missing_fact)),
     }
     _related_charges(facts, criteria, texts)
     index = facts.index
@@ -391,6 +391,18 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
            for key, values in _after_relief(facts, criteria, _outcome_masks(
                texts["determination"]), ctx.felony).items()},
     }, index=index)
+
+
+def _with_reading(facts: pd.DataFrame, trace: np.ndarray) -> np.ndarray:
+    """How the record was read (a code inferred, a stray mark, an unknown level) opens
+    the trace, so that a reader of the determination sees it."""
+    notes = facts["reading_notes"]
+    read = (notes.notna() & (notes.astype(object).fillna("") != "")).to_numpy()
+    if not read.any():
+        return trace
+    trace = trace.copy()
+    trace[read] = "read: " + notes[read].astype(str).to_numpy() + " > " + trace[read].astype(str)
+    return trace
 
 
 def _pick(value: np.ndarray | str, mask: np.ndarray) -> np.ndarray | str:

@@ -260,7 +260,10 @@ def _levels(status: pd.Series, toc: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _shown(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: "blank" if v is None or v != v else repr(str(v)))
+    """A DOJ value quoted for a note ('|' never reaches a fact: the Live sheet packs
+    facts with it)."""
+    return values.map(lambda v: "blank" if v is None or v != v else
+                      repr(str(v).replace("|", "/")))
 
 
 def _join_notes(first: pd.Series, second: pd.Series) -> pd.Series:

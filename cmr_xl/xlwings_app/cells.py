@@ -43,7 +43,7 @@ ENGINE_FACTS = frozenset({
     "prior_super_strikes", "pc290_offenses", "prior_pc290_offenses", "pc290_registration_date",
     "latest_conviction_date", "sentence_end", "latest_sentence_end", "only_prop64", "deceased",
     "other_felonies", "other_convictions", "latest_other_conviction_date",
-    "latest_unrelated_conviction_date", "offense_kind", "other_sections",
+    "latest_unrelated_conviction_date", "offense_kind", "other_sections", "reading_notes",
 })
 FORMULA_START = re.compile(FORMULA_LIKE)
 #: The facts the engine reads, in the order the Live sheet packs them into one cell.
