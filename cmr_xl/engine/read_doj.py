@@ -71,6 +71,7 @@ from cmr_xl.engine.doj_format import (
     SOURCE_LINE,
 )
 from cmr_xl.engine.errors import DojFileError
+from cmr_xl.engine.output_set import check_input
 
 EXPECTED_FIELDS = len(DOJ_COLUMNS)
 
@@ -483,6 +484,7 @@ def _checked_path(path: str | Path) -> tuple[Path, str]:
     if p.is_dir():
         raise DojFileError(where=given, what="is a folder, not a file",
                            fix="Give the DOJ research file itself (a .csv or .txt file)")
+    check_input(p)  # a FIFO or device: refused at once, never opened (it could hang)
     return p, given
 
 
