@@ -16,6 +16,7 @@ from workbook_helpers import county_run
 
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.output_set import OutputError
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import writer as writer_module
@@ -112,7 +113,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(result, book, tmp_p
         raise OSError("disk full")
 
     monkeypatch.setattr(writer_module, "rows_xml", broken)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError, match=r"keep.xlsx: could not be written \(disk full\). .*"
+                       "nothing was replaced"):
         write_workbook(result, target)
     assert target.read_bytes() == before
     assert os.listdir(tmp_path) == ["keep.xlsx"]

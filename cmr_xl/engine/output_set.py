@@ -381,7 +381,12 @@ class OutputSet:
         for path in inputs:
             check_input(path)
             self.inputs.append(Path(path))
-        new = [Path(t) for t in targets if _key(Path(t)) not in self._locks]
+        given = [Path(t) for t in targets]
+        for i, target in enumerate(given):
+            if _key(target) in {_key(t) for t in given[:i]}:
+                raise OutputError(str(target), "is given twice as an output of this command",
+                                  "Give each output its own name")
+        new = [t for t in given if _key(t) not in self._locks]
         for target in new:
             check_target(target, self.inputs)
         left: dict[tuple[Any, Any], list[Path]] = {}
