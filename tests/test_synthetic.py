@@ -1,5 +1,7 @@
 """The synthetic DOJ research file: reproducible, well-formed, and realistic enough that
-every trap of a real county file shows up in a file of a few hundred people."""
+every trap of a real county file shows up in a file of a few hundred people: among them
+every way DOJ writes a Prop 64 offense, a level and a disposition
+(doj-research-file.md), checked here on the raw text, never through our reader."""
 
 from __future__ import annotations
 
@@ -13,10 +15,16 @@ import pytest
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.synthetic import (
+    LOOKALIKE_OFFENSES,
+    OTHER_OFFENSES,
+    PROP64_NAMED,
+    PROP64_OFFENSES,
+    PROP64_SPELLINGS,
     california_counties,
     county_name,
     generate_doj_file,
     generate_doj_text,
+    prop64_convictions_by_county,
 )
 
 COUNTY = "SACRAMENTO"
@@ -28,8 +36,15 @@ SUPER_STRIKES = ("187", "664/187", "191.5", "207", "209", "220", "245(D)(3)", "2
 PC290 = ("261", "269", "286", "288", "243.4", "311.11", "314(1)", "647.6")
 RELATED = ("647(F) PC", "11364 HS", "11364.1 HS", "148(A)(1) PC", "148.9(A) PC", "4060 BP",
            "40508(A) VC", "602(K) PC", "466 PC", "1320(A) PC", "11550(A) HS", "4140 BP")
-SECTION = re.compile(r"(?:CHARGE )?(?P<section>(?:664/)?[\d.]+[A-Z]?(?:\(\w+\))*)\s*"
-                     r"(?P<code>HS|PC|VC|BP)\b")
+SECTION = re.compile(r"(?:^|CHRG-|CHARGE )(?P<section>(?:664/)?[\d.]+[A-Z]?(?:\(\w+\))*)\s*"
+                     r"(?P<code>HS|PC|VC|BP|MV)\b")
+#: A text names HS 11357-11360, in the forms the generator writes (glued, spaced, code
+#: first or missing, stray marks, 664 glued on); not 11357.5, 11361, 11362.3, 111357.
+NAMES_PROP64 = re.compile(r"(?:^|[^\d.]|664)(?:1135[7-9]|11360)(?:\.0)?(?![\d.])")
+#: ... but is not simply that offense: an attempt, a conspiracy, or with another law.
+NOT_SIMPLY = re.compile(r"^(?:664|182 PC/|11350/)")
+SEE_COMMENT = ("", "SEE COMMENT FOR CHARGE")
+TEXTS = ("OFFENSE_DESCR", "DISP_OFFENSE_DESCR", "CONV_OFFENSE_DESCR", "COMMENT_TEXT")
 
 
 @pytest.fixture(scope="module")
@@ -50,16 +65,31 @@ def people(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     return by_person
 
 
-def section(row: dict[str, str]) -> str:
-    """`11360(A) HS`-style section of a row's charge (OFFENSE_DESCR, else COMMENT_TEXT)."""
+def charge(row: dict[str, str]) -> str:
+    """The charge: OFFENSE_DESCR, else COMMENT_TEXT."""
     descr = row["OFFENSE_DESCR"]
-    text = descr if descr and descr != "SEE COMMENT FOR CHARGE" else row["COMMENT_TEXT"]
-    found = SECTION.match(text)
+    return descr if descr not in SEE_COMMENT else row["COMMENT_TEXT"]
+
+
+def convicted_of(row: dict[str, str]) -> str:
+    """The offense convicted of: CONV_/DISP_OFFENSE_DESCR when written, else the charge."""
+    return row["CONV_OFFENSE_DESCR"] or row["DISP_OFFENSE_DESCR"] or charge(row)
+
+
+def section(row: dict[str, str]) -> str:
+    """`11360(A) HS`-style section of a row's charge, when written in the standard form."""
+    found = SECTION.search(charge(row))
     return f"{found['section']} {found['code']}" if found else ""
 
 
 def is_prop64(code_section: str) -> bool:
     return code_section.endswith(" HS") and code_section[:5] in PROP64
+
+
+def p64(row: dict[str, str]) -> bool:
+    """Convicted of a Prop 64 offense, in any spelling (not an attempt or the like)."""
+    text = convicted_of(row)
+    return bool(NAMES_PROP64.search(text)) and not NOT_SIMPLY.match(text)
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +205,8 @@ def test_dispositions_without_conviction(rows):
 
 def test_everyone_has_a_prop64_conviction_mostly_in_the_county(convictions):
     grouped = by_person(convictions)
-    with_p64 = {sid for sid, cs in grouped.items() if any(is_prop64(c["section"]) for c in cs)}
-    here = {c["SUBJECT_ID"] for c in convictions
-            if is_prop64(c["section"]) and c["STP_ORI_CNTY_NAME"] == COUNTY}
+    with_p64 = {sid for sid, cs in grouped.items() if any(p64(c) for c in cs)}
+    here = {c["SUBJECT_ID"] for c in convictions if p64(c) and c["STP_ORI_CNTY_NAME"] == COUNTY}
     assert len(with_p64) == PEOPLE
     assert PEOPLE * 0.9 <= len(here) < PEOPLE
 
@@ -194,16 +223,17 @@ def test_prop64_sections_and_subsections(convictions):
 def test_levels_felony_misdemeanor_infraction_and_toc_only(convictions):
     levels = {c["CONV_STAT_DESCR"] for c in convictions}
     assert {"FELONY", "MISDEMEANOR", "INFRACTION", ""} <= levels
-    assert all(c["OFFENSE_TOC"] in "FMI" for c in convictions if not c["CONV_STAT_DESCR"])
+    toc_only = [c["OFFENSE_TOC"] for c in convictions if not c["CONV_STAT_DESCR"]]
+    assert {"F", "M"} <= set(toc_only) <= {"F", "M", "I", "", "N"}
+    assert sum(toc in ("F", "M", "I") for toc in toc_only) > 0.9 * len(toc_only)
 
 
 def test_prop64_convictions_after_prop64_and_outside_the_county(convictions):
-    p64 = [c for c in convictions if is_prop64(c["section"])]
+    prop64 = [c for c in convictions if p64(c)]
     assert any(c["STP_EVENT_DATE"] > "20161109" and c["STP_ORI_CNTY_NAME"] == COUNTY
-               for c in p64)
-    assert any(c["STP_ORI_CNTY_NAME"] != COUNTY for c in p64)
-    assert any(not is_prop64(c["section"]) and c["STP_ORI_CNTY_NAME"] != COUNTY
-               for c in convictions)
+               for c in prop64)
+    assert any(c["STP_ORI_CNTY_NAME"] != COUNTY for c in prop64)
+    assert any(not p64(c) and c["STP_ORI_CNTY_NAME"] != COUNTY for c in convictions)
 
 
 def test_super_strikes_and_pc290_before_and_after_prop64(convictions):
@@ -213,7 +243,7 @@ def test_super_strikes_and_pc290_before_and_after_prop64(convictions):
     for sections in (SUPER_STRIKES, PC290):
         before = after = False
         for cs in by_person(convictions).values():
-            p64_dates = [c["STP_EVENT_DATE"] for c in cs if is_prop64(c["section"])]
+            p64_dates = [c["STP_EVENT_DATE"] for c in cs if p64(c)]
             for c in cs:
                 if listed(c, sections):
                     before |= c["STP_EVENT_DATE"] < max(p64_dates)
@@ -266,12 +296,12 @@ def test_multi_part_sentences_and_still_serving(rows, convictions):
                if p[0]["CONV_STAT_DESCR"] == "FELONY" and p[0]["SENT_LOC_DESCR"] == "PRISON"
                and ends_after_2020(p)]
     assert serving
-    assert any(is_prop64(section(p[0])) for p in serving)
+    assert any(p64(p[0]) for p in serving)
 
 
 def test_only_prop64_people_and_repeat_priors(convictions):
     grouped = by_person(convictions)
-    assert any(all(is_prop64(c["section"]) for c in cs) for cs in grouped.values())
+    assert any(all(p64(c) for c in cs) for cs in grouped.values())
     repeated = False
     for cs in grouped.values():
         counts: dict[str, set[str]] = defaultdict(set)
@@ -294,7 +324,7 @@ def test_related_charges_in_the_same_case_as_prop64(convictions):
 def test_charges_only_in_comment_text(rows, convictions):
     hidden = [r for r in rows if r["OFFENSE_DESCR"] in ("", "SEE COMMENT FOR CHARGE")
               and r["STP_TYPE_DESCR"] in ("ARREST/DETAINED/CITED", "COURT ACTION")]
-    assert hidden and all(section(r) for r in hidden)
+    assert hidden and all(section(r) or NAMES_PROP64.search(r["COMMENT_TEXT"]) for r in hidden)
     assert {r["OFFENSE_DESCR"] for r in hidden} == {"", "SEE COMMENT FOR CHARGE"}
     assert any(r["COMMENT_TEXT"].startswith("CHARGE ") for r in hidden)
     assert any(not r["COMMENT_TEXT"].startswith("CHARGE ") for r in hidden)
@@ -303,6 +333,119 @@ def test_charges_only_in_comment_text(rows, convictions):
                 and re.search(r"\b1135[7-9]|\b11360", c["COMMENT_TEXT"])
                 and c["COMMENT_TEXT"][:5] != c["section"][:5]]
     assert mentions
+
+
+# -- every way DOJ writes an offense, a level, a disposition (issue 9) -------------------
+
+def in_county(convictions: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [c for c in convictions if c["STP_ORI_CNTY_NAME"] == COUNTY]
+
+
+@pytest.mark.parametrize("written", [
+    "11357B2 HS-", "11360A HS-", "11359B HS-", "11360A2 HS-",  # subdivisions glued
+    "11359HS-", "11357(C)HS-",  # code glued
+    "11360 (A) HS-",  # subdivision spaced
+    "11357(b) HS-",  # lower case
+    "11360(B) SELL/FURNISH/ETC MARIJUANA/HASH",  # no code
+    "HS 11359-POSS MARIJ FOR SALE",  # code first
+    "11359 HSC-", "11359 H&S-",  # code aliases
+    "/11357 HS-", "11357.0 HS-",  # stray marks
+    "11359/11360 HS-",  # two Prop 64 sections
+    "11350/11359 HS-",  # a Prop 64 section with another law
+    "664/11359 HS-", "664-11357(C) HS-", "66411357(C) HS-",  # attempts
+    "182 PC/11359 HS-",  # conspiracy
+])
+def test_prop64_convictions_in_the_county_in_every_spelling(convictions, written):
+    assert any(c["OFFENSE_DESCR"].startswith(written) for c in in_county(convictions))
+
+
+@pytest.mark.parametrize("written", [
+    "11357.5 HS-POSS SYNTHETIC CANNABINOID", "11362.3", "11361(A) HS-",
+    "23222(B) VC-POSS MARIJ WHILE DRIVING",
+])
+def test_lookalikes_are_convictions_of_other_laws(convictions, written):
+    found = [c for c in convictions if c["OFFENSE_DESCR"].startswith(written)]
+    assert found and not any(NAMES_PROP64.search(c["OFFENSE_DESCR"]) for c in found)
+
+
+def test_super_strike_written_with_military_and_veterans_code(convictions):
+    assert any(c["OFFENSE_DESCR"].startswith("1672(A) MV-") for c in convictions)
+
+
+def test_standard_spelling_is_the_rule_variants_a_few_percent(convictions):
+    """In the file: most Prop 64 convictions in the standard form. In the generator's
+    weights: variants a few percent in all, each well under 1 %; look-alikes rare."""
+    prop64 = [c["OFFENSE_DESCR"] for c in convictions if NAMES_PROP64.search(c["OFFENSE_DESCR"])]
+    standard = re.compile(r"^1135[7-9]|^11360")
+    plain = [t for t in prop64 if standard.match(t) and re.match(r"^\d+(\(\w+\))* HS-", t)]
+    assert len(plain) > 0.85 * len(prop64)
+    total = sum(e[3] for e in PROP64_OFFENSES + PROP64_SPELLINGS + PROP64_NAMED)
+    variants = [e[3] / total for e in PROP64_SPELLINGS + PROP64_NAMED]
+    assert 0.02 < sum(variants) < 0.06 and max(variants) < 0.005
+    others = sum(e[3] for e in OTHER_OFFENSES + LOOKALIKE_OFFENSES)
+    assert sum(e[3] for e in LOOKALIKE_OFFENSES) / others < 0.015
+
+
+def test_level_written_every_way_unknown_ones_rare(convictions):
+    prop64 = [c for c in in_county(convictions) if p64(c)]
+    written = {(c["CONV_STAT_DESCR"], c["OFFENSE_TOC"] if not c["CONV_STAT_DESCR"] else "")
+               for c in prop64}
+    assert {("FELONY", ""), ("MISDEMEANOR", ""), ("INFRACTION", ""), ("", "F"), ("", "M"),
+            ("F", ""), ("FEL", ""), ("UNKNOWN", ""), ("felony", ""), ("", ""),
+            ("", "N")} <= written
+    unknown = [c for c in convictions if c["CONV_STAT_DESCR"] in ("F", "FEL", "UNKNOWN")
+               or (not c["CONV_STAT_DESCR"] and c["OFFENSE_TOC"] not in ("F", "M", "I"))]
+    assert 0 < len(unknown) < 0.02 * len(convictions)
+
+
+@pytest.mark.parametrize(("charged", "convicted"), [
+    ("11350(A) HS-", "11357(A) HS-"),  # a Prop 64 conviction on another charge
+    ("11359 HS-", "11357(B) HS-"),  # a plea to a lesser Prop 64 offense
+    ("11359 HS-", "11350(A) HS-"),  # charged with Prop 64, convicted of another law
+])
+def test_convicted_of_another_offense_than_charged(convictions, charged, convicted):
+    assert any(c["OFFENSE_DESCR"].startswith(charged) and (
+        c["DISP_OFFENSE_DESCR"].startswith(convicted)
+        or c["CONV_OFFENSE_DESCR"].startswith(convicted)) for c in in_county(convictions))
+
+
+def test_offense_convicted_of_mostly_left_empty(rows, convictions):
+    written = [c for c in convictions if c["DISP_OFFENSE_DESCR"] or c["CONV_OFFENSE_DESCR"]]
+    assert 0 < len(written) < 0.05 * len(convictions)
+    assert all(r["DISP_DESCR"].startswith("CONVICTED") for r in rows
+               if r["DISP_OFFENSE_DESCR"] or r["CONV_OFFENSE_DESCR"])
+    assert any(c["DISP_OFFENSE_DESCR"] == c["OFFENSE_DESCR"] for c in written)  # no plea
+    for column in ("DISP_OFFENSE_DESCR", "CONV_OFFENSE_DESCR"):  # either, or both
+        assert any(c[column] and not c[other] for c in written
+                   for other in {"DISP_OFFENSE_DESCR", "CONV_OFFENSE_DESCR"} - {column})
+    assert any(c["DISP_OFFENSE_DESCR"] and c["CONV_OFFENSE_DESCR"] for c in written)
+
+
+def test_comment_charges_not_first_and_without_code(convictions):
+    comments = [c["COMMENT_TEXT"] for c in in_county(convictions)
+                if c["OFFENSE_DESCR"] in SEE_COMMENT]
+    assert any(re.fullmatch(r"CNT \d\d CHRG-(1135[7-9]|11360)\S* HS .+", t) for t in comments)
+    assert any(re.fullmatch(r"CNT \d\d (1135[7-9]|11360)(\(\w\))* [A-Z/]+", t) for t in comments)
+
+
+def test_conviction_of_another_law_whose_comment_names_prop64(convictions):
+    assert any(c["OFFENSE_DESCR"] not in SEE_COMMENT and not NAMES_PROP64.search(c["OFFENSE_DESCR"])
+               and NAMES_PROP64.search(c["COMMENT_TEXT"]) for c in in_county(convictions))
+
+
+def test_prop64_convictions_by_county_as_the_text_shows(convictions, tmp_path):
+    """The generator's own count of convictions naming HS 11357-11360 (for differential
+    tests of the reader) is what the raw text shows, county by county."""
+    shown: dict[str, int] = defaultdict(int)
+    for c in convictions:
+        if any(NAMES_PROP64.search(c[column]) for column in TEXTS):
+            shown[c["STP_ORI_CNTY_NAME"]] += 1
+    counted = prop64_convictions_by_county(COUNTY, PEOPLE, SEED)
+    assert counted == shown
+    assert counted[COUNTY] > PEOPLE
+    made = generate_doj_file(tmp_path / "small.csv", county="yolo", people=40, seed=5,
+                             header=False)
+    assert made.prop64_convictions_by_county() == prop64_convictions_by_county("YOLO", 40, 5)
 
 
 # -- input errors ------------------------------------------------------------------------

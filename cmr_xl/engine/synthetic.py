@@ -5,6 +5,14 @@ ones (long RAP sheets, convictions in other counties, super strikes, PC 290, cha
 in COMMENT_TEXT, partial dates, multi-part sentences) without anyone's record. Names are
 common names drawn at random; SSNs start with 999, licences with X, FBI numbers carry ZZ.
 
+Offense texts, levels and dispositions come in the whole variety of doj-research-file.md,
+with weights like a real file's: most Prop 64 texts in the standard form, spellings (glued,
+spaced, lower case, code missing/first/aliased, stray marks, compounds), attempts,
+conspiracies and look-alikes each rare; unknown levels, pleas written in DISP_/
+CONV_OFFENSE_DESCR and charges inside COMMENT_TEXT likewise. A file of a few hundred people
+shows each at least once. `prop64_convictions_by_county` says, in the generator's own
+terms, how many convictions naming HS 11357-11360 a file holds (for differential tests).
+
 How it stays fast: the file is built level by level as numpy arrays (person -> cycle ->
 step -> count -> sentence part, each level an np.repeat of the one above, so rows of a
 person are contiguous and ordered). Every text value is a code into a small table that
@@ -18,6 +26,7 @@ from __future__ import annotations
 import difflib
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +56,10 @@ class GeneratedFile:
     rows: int
     county: str
     seed: int
+
+    def prop64_convictions_by_county(self) -> dict[str, int]:
+        """See the module function of that name."""
+        return prop64_convictions_by_county(self.county, self.people, self.seed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -101,8 +114,35 @@ PROP64_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
     ("11360(A)(1) HS-TRANSPORT/SELL MARIJUANA", 0.7, 0.3, 1.0),
     ("11360(B) HS-GIVE/TRANSPORT/ETC <28.5 GRM MARIJ", 0.0, 0.95, 3.0),
     ("11360 HS-TRANSPORT/SELL MARIJUANA", 0.8, 0.2, 3.0),
-    ("11359HS-POSSESS MARIJ FOR SALE", 0.85, 0.15, 0.3),  # no space, as DOJ sometimes has it
-    ("11357(C)HS-POSSESS OVER 1 OZ MARIJ", 0.0, 1.0, 0.2),
+)
+# Prop 64 offenses as DOJ also writes them (doj-research-file.md, "How DOJ really writes
+# a code section"): each a few tenths of a percent of Prop 64 charges, about 3 % in all.
+# The last item is the section the text is, for the generator (levels, comments).
+PROP64_SPELLINGS: tuple[tuple[str, float, float, float, str], ...] = (
+    ("11357B2 HS-POSSESS MARIJ OVER 28.5 GRAMS", 0.0, 1.0, 0.15, "11357(B)(2) HS"),
+    ("11360A HS-SELL/FURNISH/ETC MARIJUANA/HASH", 0.85, 0.15, 0.3, "11360(A) HS"),
+    ("11359B HS-POSSESS MARIJ FOR SALE", 0.2, 0.8, 0.2, "11359(B) HS"),
+    ("11360A2 HS-SELL/ETC MARIJ OVER 1 OZ", 0.0, 1.0, 0.15, "11360(A)(2) HS"),
+    ("11359HS-POSSESS MARIJ FOR SALE", 0.85, 0.15, 0.3, "11359 HS"),  # code glued
+    ("11357(C)HS-POSSESS OVER 1 OZ MARIJ", 0.0, 1.0, 0.2, "11357(C) HS"),
+    ("11360 (A) HS-SELL/FURNISH/ETC MARIJUANA/HASH", 0.85, 0.15, 0.15, "11360(A) HS"),
+    ("11357(b) HS-POSSESS UNDER 1 OZ MARIJ", 0.0, 1.0, 0.2, "11357(B) HS"),
+    ("11360(B) SELL/FURNISH/ETC MARIJUANA/HASH", 0.0, 0.95, 0.2, "11360(B) HS"),  # no code
+    ("HS 11359-POSS MARIJ FOR SALE", 0.85, 0.15, 0.15, "11359 HS"),  # code first
+    ("11359 HSC-POSSESS MARIJ FOR SALE", 0.85, 0.15, 0.15, "11359 HS"),
+    ("11359 H&S-POSSESS MARIJ FOR SALE", 0.85, 0.15, 0.15, "11359 HS"),
+    ("/11357 HS-POSSESS MARIJUANA", 0.3, 0.7, 0.15, "11357 HS"),  # stray marks
+    ("11357.0 HS-POSSESS MARIJUANA", 0.3, 0.7, 0.1, "11357 HS"),
+    ("11359/11360 HS-POSS/SELL MARIJUANA", 0.85, 0.15, 0.15, "11359 HS"),  # both Prop 64
+)
+# Texts that name a Prop 64 section but are not simply one: with another law, attempts,
+# conspiracies (hand review by default). Together under 0.5 % of Prop 64 charges.
+PROP64_NAMED: tuple[tuple[str, float, float, float, str], ...] = (
+    ("11350/11359 HS-POSS NARC/MARIJ FOR SALE", 0.9, 0.1, 0.1, "11359 HS"),
+    ("664/11359 HS-ATTEMPT POSS MARIJ FOR SALE", 0.5, 0.5, 0.1, "11359 HS"),
+    ("664-11357(C) HS-ATTEMPT POSS OVER 1 OZ MARIJ", 0.0, 1.0, 0.05, "11357(C) HS"),
+    ("66411357(C) HS-ATTEMPT POSS OVER 1 OZ MARIJ", 0.0, 1.0, 0.05, "11357(C) HS"),
+    ("182 PC/11359 HS-CONSPIRACY:POSS MARIJ FOR SALE", 0.9, 0.1, 0.08, "11359 HS"),
 )
 #: Felony-prone Prop 64 offenses (indexes above) for people still serving a Prop 64 term.
 _SERVING_PROP64 = (5, 8, 10, 11, 14)
@@ -118,6 +158,7 @@ SUPER_STRIKE_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
     ("220 PC-ASSAULT W/INTENT COMMIT RAPE/ETC", 1.0, 0.0, 1.0),
     ("653F(B) PC-SOLICIT MURDER", 1.0, 0.0, 0.5),
     ("245(D)(3) PC-ASSAULT W/MACHINE GUN ON PEACE OFFICER", 1.0, 0.0, 0.2),
+    ("1672(A) MV-DESTROY MILITARY PROPERTY:DEATH", 1.0, 0.0, 0.1),  # MVC, written MV
 )
 #: Registrable under PC 290(c); the first four are super strikes as well.
 PC290_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
@@ -181,6 +222,14 @@ OTHER_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
     ("192(A) PC-MANSLAUGHTER:VOLUNTARY", 1.0, 0.0, 0.15),  # near miss: not a super strike
     ("261.5(C) PC-UNLAWFUL SEX W/MINOR 3+ YRS YOUNGER", 0.5, 0.5, 0.3),  # not registrable
 )
+#: Look-alikes: other laws whose texts resemble HS 11357-11360 (never Prop 64), drawn
+#: with the other convictions, under 1 % of them in all.
+LOOKALIKE_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
+    ("11357.5 HS-POSS SYNTHETIC CANNABINOID", 0.0, 0.5, 0.3),
+    ("11362.3(A)(1) HS-SMOKE/INGEST MARIJ IN PUBLIC", 0.0, 0.0, 0.3),
+    ("11361(A) HS-EMPLOY MINOR TO SELL MARIJUANA", 1.0, 0.0, 0.1),
+    ("23222(B) VC-POSS MARIJ WHILE DRIVING", 0.0, 0.3, 0.4),
+)
 #: Serious felonies (indexes into OTHER_OFFENSES) for people still serving a long term.
 _SERVING_OTHER = (5, 9, 10, 21, 23, 24)
 
@@ -221,6 +270,28 @@ DISPOSITIONS = (
     "DISMISSED", "DISMISSED/FURTHERANCE OF JUSTICE", "ACQUITTED",
     "NO DISPOSITION REPORTED", "RELEASED/DETENTION ONLY", "PROSECUTION REJECTED",
 )
+# How a conviction's level is written (doj-research-file.md, "Level"), with P(form):
+# 0 CONV_STAT_DESCR (FELONY/MISDEMEANOR/INFRACTION), 1 empty status with the OFFENSE_TOC
+# letter; then unknown levels, each rare: 2 status `F`, 3 `FEL`, 4 `UNKNOWN`, 6 both
+# empty, 7 empty status with TOC `N`; and 5 `felony` in lower case (still a felony).
+_LEVEL_FORM_P = (0.9415, 0.05, 0.0015, 0.0015, 0.001, 0.002, 0.001, 0.001)
+_LOWER_FELONY = 5
+_STATUS_DESCR = ("FELONY", "MISDEMEANOR", "INFRACTION", "", "F", "FEL", "UNKNOWN", "felony")
+_STATUS_CODE = ("F", "M", "I", "", "", "", "", "F")
+_TOC = ("F", "M", "I", "", "N")
+#: Pleas: (convicted of, charged with, P among convictions of that offense). OFFENSE_DESCR
+#: shows the charge; DISP_OFFENSE_DESCR and/or CONV_OFFENSE_DESCR the offense convicted of.
+PLEAS = (
+    ("11357(A) HS-POSSESS CONCENTRATED CANNABIS",
+     "11350(A) HS-POSSESS NARCOTIC CONTROLLED SUBSTANCE", 0.08),  # a Prop 64 conviction
+    ("11357(B) HS-POSSESS UNDER 1 OZ MARIJ", "11359 HS-POSSESS MARIJ FOR SALE", 0.03),
+    ("11350(A) HS-POSSESS NARCOTIC CONTROLLED SUBSTANCE",  # not a Prop 64 conviction
+     "11359 HS-POSSESS MARIJ FOR SALE", 0.01),
+)
+# A charge only in COMMENT_TEXT, written: 0 as in OFFENSE_DESCR, 1 `CHARGE 11359 HS POSS
+# ...`, 2 `CNT 01 CHRG-11359 HS POSS MJ FOR SALE`, 3 `CNT 02 11357(A) POSS` (no code: Prop
+# 64 sections only, which exist only in HS).
+_COMMENT_STYLE_P = (0.35, 0.25, 0.25, 0.15)
 STEP_TYPES = (
     ("ARR", "ARREST/DETAINED/CITED"), ("CRT", "COURT ACTION"), ("CUS", "CUSTODY"),
     ("PRB", "PROBATION"), ("REG", "REGISTRATION"), ("DEC", "DECEASED"),
@@ -326,6 +397,25 @@ def generate_doj_text(*, county: str, people: int, seed: int, header: bool = Tru
     return out.getvalue().decode("utf-8")
 
 
+def prop64_convictions_by_county(county: str, people: int, seed: int) -> dict[str, int]:
+    """How many convicted counts the file of (`county`, `people`, `seed`) holds whose
+    charge, offense convicted of or comment names HS 11357-11360 (any spelling, attempts,
+    conspiracies and combinations with another law included; look-alikes such as
+    11357.5 not), by the county of the court step, in the generator's own terms (what it
+    drew, not a reading of the text). A count of several sentence parts (rows) is one.
+    Counties without any are left out. Same numbers with or without the header."""
+    name = county_name(county)
+    _check_numbers(people, seed)
+    drawn = _draw_all(name, people, seed)
+    off, ch, ct = drawn.d.off, drawn.ch, drawn.ct
+    charge = ct.charge
+    names = (off.names_p64[ch.offense[charge]] | off.names_p64[ct.shown]
+             | (ch.mention[charge] & ct.convicted))
+    where = drawn.cyc.county[ct.cycle[ct.convicted & names]]
+    counts = np.bincount(where, minlength=len(california_counties()))
+    return {c: int(k) for c, k in zip(california_counties(), counts, strict=True) if k}
+
+
 def _check_numbers(people: int, seed: int) -> None:
     if isinstance(people, bool) or not isinstance(people, int | np.integer) or not (
         1 <= people <= MAX_PEOPLE
@@ -409,35 +499,59 @@ def _numbers(values: np.ndarray, width: int = 0, empty: np.ndarray | None = None
 # ---------------------------------------------------------------------------------------
 # The plan: every level as numpy arrays (no text yet)
 
+# How a text relates to Prop 64, in the generator's own terms (_Offenses.kind).
+_STANDARD, _SPELLED, _NAMED, _LOOKALIKE, _ELSE = range(5)
+_WRITTEN = re.compile(r"^(.*(?:HS|HSC|H&S|PC|VC|BP|MV)|HS \S+?)-(.*)$")
+_HS_CODE = re.compile(r"\s*(?:HSC|H&S|HS)(?![A-Z])\s*")
+
+
 class _Offenses:
     """All offense texts in one table, with what the generator needs to know of each."""
 
+    #: Groups in table order: (name, entries, category, kind). Drawing "p64" draws the
+    #: standard texts and their spellings; "p64" through "p64named" adds the others.
+    GROUPS = (("p64", PROP64_OFFENSES, 0, _STANDARD),
+              ("p64spelled", PROP64_SPELLINGS, 0, _SPELLED),
+              ("p64named", PROP64_NAMED, 0, _NAMED),
+              ("super", SUPER_STRIKE_OFFENSES, 1, _ELSE),
+              ("pc290", PC290_OFFENSES, 2, _ELSE),
+              ("related", RELATED_OFFENSES, 3, _ELSE),
+              ("other", OTHER_OFFENSES, 4, _ELSE),
+              ("lookalike", LOOKALIKE_OFFENSES, 4, _LOOKALIKE),
+              ("reg", ((REGISTRATION_OFFENSE, 0.0, 0.0, 0.0),), 5, _ELSE),
+              ("none", (("", 0.0, 0.0, 0.0),), 6, _ELSE))
+
     def __init__(self) -> None:
-        groups = (("p64", PROP64_OFFENSES), ("super", SUPER_STRIKE_OFFENSES),
-                  ("pc290", PC290_OFFENSES), ("related", RELATED_OFFENSES),
-                  ("other", OTHER_OFFENSES),
-                  ("reg", ((REGISTRATION_OFFENSE, 0.0, 0.0, 0.0),)),
-                  ("none", (("", 0.0, 0.0, 0.0),)))
-        texts, rows, self.start, self.stop = [], [], {}, {}
-        for name, entries in groups:
+        texts, rows, canonical, category, kind = [], [], [], [], []
+        self.start, self.stop = {}, {}
+        for name, entries, cat, how in self.GROUPS:
             self.start[name] = len(texts)
-            texts += [e[0] for e in entries]
-            rows += [e[1:] for e in entries]
+            for e in entries:
+                texts.append(e[0])
+                rows.append(e[1:4])
+                canonical.append(e[4] if len(e) > 4 else
+                                 " ".join(e[0].split("-", 1)[0].replace("HS", " HS").split()))
+                category.append(cat)
+                kind.append(how)
             self.stop[name] = len(texts)
         self.texts = texts
         table = np.array(rows, dtype=float)
         self.p_felony, self.p_misd, self.weight = table[:, 0], table[:, 1], table[:, 2]
-        n = len(texts)
-        self.category = np.zeros(n, dtype=np.int8)
-        for code, name in enumerate(("p64", "super", "pc290", "related", "other", "reg",
-                                     "none")):
-            self.category[self.start[name]:] = code
-        self.is_p64 = self.category == 0
-        section = [t.split("-", 1)[0].replace("HS", " HS").split() for t in texts]
-        self.section = [" ".join(s) for s in section]  # "11359 HS"
+        self.category = np.array(category, dtype=np.int8)
+        self.kind = np.array(kind, dtype=np.int8)
+        self.names_p64 = self.category == 0  # the text names HS 11357-11360
+        self.is_p64 = self.names_p64 & (self.kind != _NAMED)  # and is simply that offense
+        self.section = canonical  # "11359 HS": the section the text is
+        # The text split as written: section part and description ("" where none).
+        split = [_WRITTEN.match(t) for t in texts]
+        self.written = [m[1] if m else t.split(" ", 1)[0]
+                        for m, t in zip(split, texts, strict=True)]
+        self.descr = [m[2] if m else t.split(" ", 1)[-1] if " " in t else ""
+                      for m, t in zip(split, texts, strict=True)]
+        self.bare = [_HS_CODE.sub(" ", w).strip() for w in self.written]  # 11357(A), no code
         self.p64_group = np.array(
             [("11357", "11358", "11359", "11360").index(s[:5]) if p else -1
-             for s, p in zip(self.section, self.is_p64, strict=True)], dtype=np.int8)
+             for s, p in zip(self.section, self.names_p64, strict=True)], dtype=np.int8)
         self.infraction_from_2011 = np.array(
             [s == _INFRACTION_FROM_2011 for s in self.section])
         # Charge level on arrest rows: F, M, I (or none for registration/death).
@@ -445,14 +559,22 @@ class _Offenses:
                                      np.where(self.p_misd > 0, 1, 2)).astype(np.int8)
         self.charge_level[self.category >= 5] = 3
         self.wobbler = (self.p_felony > 0) & (self.p_felony < 1)
+        #: Texts rare enough that a small file might miss them: a file of a few hundred
+        #: people gets each at least once (_ensure_offenses).
+        self.rare = np.flatnonzero(np.isin(self.kind, (_SPELLED, _NAMED, _LOOKALIKE)))
 
     def index(self, group: str, local: np.ndarray | tuple[int, ...]) -> np.ndarray:
         return self.start[group] + np.asarray(local, dtype=np.int64)
 
-    def draw(self, rng: np.random.Generator, group: str, size: int) -> np.ndarray:
-        """`size` offenses of a group, by their weights."""
-        weights = self.weight[self.start[group]:self.stop[group]]
-        return self.index(group, _pick(rng, weights, size))
+    def where(self, text: str) -> int:
+        return self.texts.index(text)
+
+    def draw(self, rng: np.random.Generator, group: str, size: int,
+             through: str | None = None) -> np.ndarray:
+        """`size` offenses of a group (or of the groups from `group` through `through`),
+        by their weights."""
+        lo, hi = self.start[group], self.stop[through or group]
+        return lo + _pick(rng, self.weight[lo:hi], size)
 
 
 @cache
@@ -569,6 +691,10 @@ def _ensure_rare_features(rng: np.random.Generator, pp: _People, adult: np.ndarr
     ensure(pp.post2016, pp.end > _day("2017-03-01"))
     for flag in (pp.super_strike, pp.pc290, pp.registers):
         ensure(flag, ~pp.only_p64)
+    if pp.super_strike.sum() < 2:  # two: the classic 187 PC and the rare MVC 1672(a)
+        more = np.flatnonzero(~pp.only_p64 & ~pp.super_strike)
+        if len(more):
+            pp.super_strike[rng.choice(more)] = True
     ordinary = ~pp.super_strike & ~pp.pc290 & ~pp.serving_other
     ensure(pp.only_p64, ordinary)
     ensure(pp.anchor_away, ordinary)
@@ -609,10 +735,14 @@ def _draw_cycles(d: _Draw, pp: _People) -> _Cycles:
     # Someone with only Prop 64 convictions: most other cases came to nothing.
     kind[pp.only_p64[p] & (kind == _CONVICTED) & (v >= 0.3)] = _DISMISSED
     prop64 = (v < 0.03) | (pp.only_p64[p] & (kind == _CONVICTED))
-    general = np.where(rng.random(len(p)) < 0.85, off.draw(rng, "other", len(p)),
+    general = np.where(rng.random(len(p)) < 0.85, off.draw(rng, "other", len(p), "lookalike"),
                        off.draw(rng, "related", len(p)))
+    # Prop 64 charges in any spelling; attempts and the like not for someone whose every
+    # conviction is a Prop 64 one.
+    p64 = np.where(pp.only_p64[p], off.draw(rng, "p64", len(p), "p64spelled"),
+                   off.draw(rng, "p64", len(p), "p64named"))
     add(p, _uniform_days(rng, pp.start[p], pp.end[p]), _GENERIC,
-        np.where(prop64, off.draw(rng, "p64", len(p)), general),
+        np.where(prop64, p64, general),
         d.place(pp.second[p], 0.65, 0.25), kind, pp.end[p])
 
     # The Prop 64 conviction that puts the person in the county's file.
@@ -621,7 +751,7 @@ def _draw_cycles(d: _Draw, pp: _People) -> _Cycles:
         rng, np.where(serving, np.maximum(pp.start, _day("2013-06-01")), pp.start),
         np.where(serving, np.minimum(pp.anchor_hi, _day("2016-05-01")), pp.anchor_hi))
     anchor_offense = np.where(serving, off.index("p64", _SERVING_PROP64)[
-        rng.integers(0, len(_SERVING_PROP64), n)], off.draw(rng, "p64", n))
+        rng.integers(0, len(_SERVING_PROP64), n)], off.draw(rng, "p64", n, "p64spelled"))
     add(np.arange(n), anchor_day, _ANCHOR, anchor_offense,
         np.where(pp.anchor_away, pp.second, d.home), _CONVICTED, pp.anchor_hi)
 
@@ -631,7 +761,8 @@ def _draw_cycles(d: _Draw, pp: _People) -> _Cycles:
 
     p = np.flatnonzero(pp.post2016)
     add(p, _uniform_days(rng, d.effective + 1, pp.end[p] - 30), _POST2016,
-        off.draw(rng, "p64", len(p)), d.place(pp.second[p], 0.9, 0.1), _CONVICTED, pp.end[p])
+        off.draw(rng, "p64", len(p), "p64named"), d.place(pp.second[p], 0.9, 0.1), _CONVICTED,
+        pp.end[p])
 
     def before_or_after(p: np.ndarray, hi: np.ndarray) -> np.ndarray:
         """Every other person's conviction predates the Prop 64 one, so both orders
@@ -646,6 +777,10 @@ def _draw_cycles(d: _Draw, pp: _People) -> _Cycles:
                       off.index("pc290", rng.integers(0, _SEX_SUPER_STRIKES, len(p))))
     if n >= _EVERY_FEATURE_FROM and len(p) and not (supers == off.start["super"]).any():
         supers[0] = off.start["super"]  # the classic: 187 PC-MURDER
+    military = off.where(SUPER_STRIKE_OFFENSES[-1][0])  # MVC 1672(a), written MV: rare
+    if n >= _EVERY_FEATURE_FROM and len(p) > 1 and not (supers == military).any():
+        murder = np.flatnonzero(supers == off.start["super"])[:1]  # one 187 stays
+        supers[np.setdiff1d(np.arange(len(p)), murder)[-1]] = military
     add(p, before_or_after(p, pp.end[p]), _SUPER, supers,
         d.place(pp.second[p], 0.5, 0.5), _CONVICTED, pp.end[p])
 
@@ -693,16 +828,24 @@ class _Charges:
     cycle: np.ndarray
     place: np.ndarray
     start: np.ndarray  # per cycle: its first charge
-    offense: np.ndarray
+    offense: np.ndarray  # the offense (of conviction, when convicted)
     convicted: np.ndarray
     level: np.ndarray  # conviction level: 0 felony, 1 misdemeanor, 2 infraction
     charged: np.ndarray  # OFFENSE_TOC: 0 F, 1 M, 2 I, 3 none
-    empty_status: np.ndarray  # CONV_STAT_DESCR left empty (OFFENSE_TOC carries the level)
+    level_form: np.ndarray  # how the conviction level is written (_LEVEL_FORMS)
     template: np.ndarray  # sentence template (index into SENTENCES)
     comment_only: np.ndarray  # 0, or 1/2: OFFENSE_DESCR blank / SEE COMMENT FOR CHARGE
-    comment_style: np.ndarray  # the charge in COMMENT_TEXT: as DOJ text / `CHARGE ...`
-    mention: np.ndarray  # COMMENT_TEXT names another Prop 64 section
+    comment_style: np.ndarray  # the charge in COMMENT_TEXT (_COMMENT_STYLES)
+    mention: np.ndarray  # COMMENT_TEXT names a Prop 64 section (another one, for Prop 64)
     mention_text: np.ndarray
+    charged_as: np.ndarray  # the charge shown when convicted of another offense, or -1
+    convicted_of: np.ndarray  # the offense of conviction written in: 0 none, 1 DISP_, 2 CONV_,
+    # 3 both *_OFFENSE_DESCR
+
+    @property
+    def shown(self) -> np.ndarray:
+        """The offense OFFENSE_DESCR (or the comment) shows: the charge."""
+        return np.where(self.charged_as >= 0, self.charged_as, self.offense)
 
 
 def _draw_charges(d: _Draw, pp: _People, cyc: _Cycles) -> _Charges:
@@ -714,29 +857,46 @@ def _draw_charges(d: _Draw, pp: _People, cyc: _Cycles) -> _Charges:
     primary = place == 0
     person, role = cyc.person[cycle], cyc.role[cycle]
     # Further charges: related charges and other Prop 64 counts go with a Prop 64 case.
-    with_p64 = off.is_p64[cyc.offense][cycle]
+    with_p64 = off.names_p64[cyc.offense][cycle]
     v = rng.random(n)
     extra = np.where(
         v < np.where(with_p64, 0.45, 0.15), off.draw(rng, "related", n),
-        np.where(v < np.where(with_p64, 0.53, 0.17), off.draw(rng, "p64", n),
-                 off.draw(rng, "other", n)))
+        np.where(v < np.where(with_p64, 0.53, 0.17), off.draw(rng, "p64", n, "p64named"),
+                 off.draw(rng, "other", n, "lookalike")))
     offense = np.where(primary, cyc.offense[cycle], extra)
     convicted = (cyc.kind[cycle] == _CONVICTED) & (primary | (rng.random(n) < 0.4))
     convicted &= ~(pp.only_p64[person] & ~off.is_p64[offense])
+    forced = primary & (np.isin(role, (_SUPER, _SERVING))
+                        | ((role == _ANCHOR) & pp.serving_p64[person]))
+    # Convictions in the county a rare feature may be given to (not those other features
+    # rest on: a forced level, repeat priors, someone with only Prop 64 convictions).
+    free = convicted & (cyc.county[cycle] == d.home) & ~forced & ~pp.only_p64[person] & ~(
+        (role == _PRIOR_SAME) | ((role == _ANCHOR) & pp.prior_same[person]))
+    v = rng.random(n)
+    comment_only = np.where((off.category[offense] < 5) & (v < 0.01),
+                            np.where(v < 0.004, 1, 2), 0)
+    every = len(pp.dob) >= _EVERY_FEATURE_FROM
+    if every:  # rare texts shown in OFFENSE_DESCR
+        _ensure_offenses(rng, off, offense, free & (comment_only == 0), primary,
+                         role == _ANCHOR)
+    charged_as = _draw_pleas(rng, off, offense, convicted,
+                             free & (comment_only == 0) if every else None)
 
     v = rng.random(n)
     p_felony, p_misd = off.p_felony[offense], off.p_misd[offense]
     level = np.where(v < p_felony, 0, np.where(v < p_felony + p_misd, 1, 2))
     level[off.infraction_from_2011[offense]
           & (cyc.court_day[cycle] >= _day("2011-01-01"))] = 2
-    forced = primary & (np.isin(role, (_SUPER, _SERVING))
-                        | ((role == _ANCHOR) & pp.serving_p64[person]))
     level[forced] = 0
     v = rng.random(n)
     charged = np.where((level == 1) & off.wobbler[offense] & (v < 0.35), 0,
                        np.where((level == 2) & (v < 0.5), 1, level))
     charged = np.where(convicted, charged, off.charge_level[offense])
+    charged = np.where(charged_as >= 0, off.charge_level[np.maximum(charged_as, 0)], charged)
     charged[off.charge_level[offense] == 3] = 3
+    level_form = _pick(rng, _LEVEL_FORM_P, n)
+    level_form[(level_form == _LOWER_FELONY) & (level != 0)] = 0
+    level_form[~convicted] = 0
 
     cumulative = np.zeros((4, len(_SENT_NAMES)))
     for group, dist in _SENTENCE_P.items():
@@ -748,21 +908,101 @@ def _draw_charges(d: _Draw, pp: _People, cyc: _Cycles) -> _Charges:
     template[forced & (role == _ANCHOR)] = _T["prison_long"]
     template[~convicted] = _T["none"]
 
-    v = rng.random(n)
-    comment_only = np.where((off.category[offense] < 5) & (v < 0.01),
-                            np.where(v < 0.004, 1, 2), 0)
+    shown = np.where(charged_as >= 0, charged_as, offense)
+    comment_style = _pick(rng, _COMMENT_STYLE_P, n)
     group = off.p64_group[offense]
     mention_group = np.where(group >= 0, (group + rng.integers(1, 4, n)) % 4,
                              rng.integers(0, 4, n))
+    mention = convicted & (comment_only == 0) & (
+        rng.random(n) < np.where(off.names_p64[offense], 0.01, 0.001))
+    v = rng.random(n)
+    convicted_of = np.where((charged_as >= 0) | (convicted & (comment_only == 0) & (v < 0.01)),
+                            rng.integers(1, 4, n), 0)
+    if every:
+        p64 = free & off.is_p64[offense]
+        standard = p64 & (off.kind[offense] == _STANDARD) & (comment_only == 0)
+        for form in range(2, len(_LEVEL_FORM_P)):  # every way of writing a level
+            _give(rng, level_form, p64 & ((level == 0) | (form != _LOWER_FELONY)), form)
+        for style in (2, 3):  # the charge not first in the comment, and without code
+            if not (free & (comment_only > 0) & (comment_style == style)
+                    & off.is_p64[shown]).any():
+                i = _one(rng, standard & (charged_as < 0) & ~mention)
+                if i is not None:
+                    comment_style[i], comment_only[i], convicted_of[i] = style, 1 + (style == 3), 0
+        _give(rng, mention, free & ~off.names_p64[offense] & (comment_only == 0)
+              & (charged_as < 0), True)  # another law, its comment names a Prop 64 section
+    comment_style[(comment_style == 3) & ~off.is_p64[shown]] = 2  # a code only HS has
     return _Charges(
         cycle=cycle, place=place, start=np.cumsum(n_charges) - n_charges, offense=offense,
-        convicted=convicted, level=level, charged=charged,
-        empty_status=convicted & (rng.random(n) < 0.05), template=template,
-        comment_only=comment_only, comment_style=rng.integers(0, 2, n),
-        mention=convicted & (rng.random(n) < 0.01),
+        convicted=convicted, level=level, charged=charged, level_form=level_form,
+        template=template, comment_only=comment_only, comment_style=comment_style,
+        mention=mention,
         mention_text=mention_group * len(_MENTION_FORMS)
         + rng.integers(0, len(_MENTION_FORMS), n),
+        charged_as=charged_as, convicted_of=convicted_of,
     )
+
+
+def _give(rng: np.random.Generator, values: np.ndarray, candidates: np.ndarray,
+          value: int | bool) -> int | None:
+    """Unless some `candidates` already hold `value`, set it at one of them at random
+    (returned), so that a small file shows a rare feature."""
+    if (values[candidates] == value).any():
+        return None
+    i = _one(rng, candidates)
+    if i is not None:
+        values[i] = value
+    return i
+
+
+def _one(rng: np.random.Generator, candidates: np.ndarray) -> int | None:
+    """One of the `candidates` (a mask) at random, or None."""
+    where = np.flatnonzero(candidates)
+    return int(rng.choice(where)) if len(where) else None
+
+
+def _ensure_offenses(rng: np.random.Generator, off: _Offenses, offense: np.ndarray,
+                     free: np.ndarray, primary: np.ndarray, anchor: np.ndarray) -> None:
+    """Every rare text (spellings, attempts and the like, look-alikes) on at least one
+    conviction in the county: one that none got replaces a standard Prop 64 conviction of
+    the same section (attempts and the like: not the one that puts the person in the file;
+    look-alikes: a further conviction of another law)."""
+    present = np.bincount(offense[free], minlength=len(off.texts)) > 0
+    standard = free & (off.kind[offense] == _STANDARD) & off.is_p64[offense]
+    other = free & ~primary & (off.category[offense] == 4) & (off.kind[offense] == _ELSE)
+    for k in off.rare[~present[off.rare]]:
+        if off.kind[k] == _LOOKALIKE:
+            candidates = other
+        else:
+            like = standard & ~anchor if off.kind[k] == _NAMED else standard
+            candidates = like & (off.p64_group[offense] == off.p64_group[k])
+            if not candidates.any():
+                candidates = like
+        if candidates.any():
+            i = rng.choice(np.flatnonzero(candidates))
+            offense[i] = k
+            standard[i] = other[i] = False
+
+
+def _draw_pleas(rng: np.random.Generator, off: _Offenses, offense: np.ndarray,
+                convicted: np.ndarray, free: np.ndarray | None) -> np.ndarray:
+    """The charge DOJ shows for a conviction of another offense (-1: none). With `free`,
+    each plea of PLEAS is given to a conviction there if none got it."""
+    charged_as = np.full(len(offense), -1)
+    v = rng.random(len(offense))
+    for convicted_text, charged_text, p in PLEAS:
+        k, charge = off.where(convicted_text), off.where(charged_text)
+        charged_as[convicted & (offense == k) & (v < p)] = charge
+        if free is None or (free & (charged_as == charge) & (offense == k)).any():
+            continue
+        candidates = free & (offense == k) & (charged_as < 0)
+        if not candidates.any():  # none convicted of it here: one like it becomes so
+            candidates = free & (charged_as < 0) & (off.kind[offense] == off.kind[k]) & (
+                off.category[offense] == off.category[k]) & (offense != charge)
+        if candidates.any():
+            i = rng.choice(np.flatnonzero(candidates))
+            offense[i], charged_as[i] = k, charge
+    return charged_as
 
 
 _PARTS_OF = np.array([len(SENTENCES[t]) for t in _SENT_NAMES])
@@ -831,10 +1071,13 @@ class _Counts:
     convicted: np.ndarray
     arrest: np.ndarray  # a count of an arrest step
     disposition: np.ndarray  # index into DISPOSITIONS
-    status: np.ndarray  # CONV_STAT: 0 felony, 1 misdemeanor, 2 infraction, 3 none
-    toc: np.ndarray
+    status: np.ndarray  # CONV_STAT: index into _STATUS_DESCR (3: none)
+    toc: np.ndarray  # index into _TOC
+    shown: np.ndarray  # the offense OFFENSE_DESCR shows (the charge)
     descr: np.ndarray  # index into the OFFENSE_DESCR table (offense x 3 forms)
     comment: np.ndarray  # index into the COMMENT_TEXT table
+    disp_offense: np.ndarray  # DISP_OFFENSE_DESCR: 0 empty, else 1 + offense
+    conv_offense: np.ndarray  # CONV_OFFENSE_DESCR: the same
 
 
 def _draw_counts(d: _Draw, cyc: _Cycles, ch: _Charges, st: _Steps) -> _Counts:
@@ -856,21 +1099,28 @@ def _draw_counts(d: _Draw, cyc: _Cycles, ch: _Charges, st: _Steps) -> _Counts:
     no_court = np.where(v < 0.55, 8, np.where(v < 0.8, 9, 10))
     disposition = np.select([convicted, court, (slot == 0) & (kind == _ARREST_ONLY)],
                             [convicted_disp, dismissed, no_court], 0)
-    empty_status = ch.empty_status[charge]
     n_off = len(off.texts)
-    first_comment = 1 + 2 * n_off  # after "" and the two forms of each offense
+    shown = ch.shown[charge]
+    style = ch.comment_style[charge]
+    block = np.where(style <= 1, style, np.where(style == 2, 2, 5) + np.minimum(place, 2))
     comment = np.select(
         [ch.comment_only[charge] > 0, ch.mention[charge] & convicted, convicted & (v2 < 0.06)],
-        [1 + ch.offense[charge] + n_off * ch.comment_style[charge],
-         first_comment + ch.mention_text[charge],
-         first_comment + len(_MENTION_SECTIONS) * len(_MENTION_FORMS)
+        [1 + shown + n_off * block,
+         _FIRST_MENTION * n_off + 1 + ch.mention_text[charge],
+         _FIRST_MENTION * n_off + 1 + len(_MENTION_SECTIONS) * len(_MENTION_FORMS)
          + rng.integers(0, len(COMMENTS), n)], 0)
+    level, form = ch.level[charge], ch.level_form[charge]
+    status = np.select([form == 0, form == _LOWER_FELONY, np.isin(form, (2, 3, 4))],
+                       [level, 7, form + 2], 3)
+    toc = np.select([form == 1, form == 6, form == 7], [level, 3, 4], ch.charged[charge])
+    written = convicted * ch.convicted_of[charge]
     return _Counts(
         step=step, place=place, cycle=cycle, charge=charge, slot=slot, convicted=convicted,
         arrest=(slot == 0) & (kind <= _ARREST_ONLY), disposition=disposition,
-        status=np.where(convicted & ~empty_status, ch.level[charge], 3),
-        toc=np.where(convicted & empty_status, ch.level[charge], ch.charged[charge]),
-        descr=ch.offense[charge] + n_off * ch.comment_only[charge], comment=comment,
+        status=np.where(convicted, status, 3), toc=np.where(convicted, toc, ch.charged[charge]),
+        shown=shown, descr=shown + n_off * ch.comment_only[charge], comment=comment,
+        disp_offense=np.where(written & 1, 1 + ch.offense[charge], 0),
+        conv_offense=np.where(written & 2, 1 + ch.offense[charge], 0),
     )
 
 
@@ -902,9 +1152,21 @@ def _draw_parts(d: _Draw, ch: _Charges, ct: _Counts) -> _Parts:
                   loc=np.where(sentenced, loc, 3), unit=np.where(sentenced, unit, 3))
 
 
-def _plan(county: str, people: int, seed: int) -> _Plan:
-    """Draw every person, cycle, step, count and sentence part, then say how each column
-    is written from them."""
+@dataclass
+class _Drawn:
+    """Everything drawn for a file, before any text."""
+
+    d: _Draw
+    pp: _People
+    cyc: _Cycles
+    ch: _Charges
+    st: _Steps
+    ct: _Counts
+    parts: _Parts
+
+
+def _draw_all(county: str, people: int, seed: int) -> _Drawn:
+    """Draw every person, cycle, step, count and sentence part."""
     counties = california_counties()
     home = counties.index(county)
     elsewhere = _county_populations().copy()
@@ -917,7 +1179,14 @@ def _plan(county: str, people: int, seed: int) -> _Plan:
     ch = _draw_charges(d, pp, cyc)
     st = _draw_steps(d, pp, cyc, ch)
     ct = _draw_counts(d, cyc, ch, st)
-    parts = _draw_parts(d, ch, ct)
+    return _Drawn(d, pp, cyc, ch, st, ct, _draw_parts(d, ch, ct))
+
+
+def _plan(county: str, people: int, seed: int) -> _Plan:
+    """Draw the file, then say how each column is written from the draws."""
+    drawn = _draw_all(county, people, seed)
+    d, pp, cyc, ch, st, ct, parts = (drawn.d, drawn.pp, drawn.cyc, drawn.ch, drawn.st,
+                                     drawn.ct, drawn.parts)
     columns = {c: "#" if c.endswith("_SEG_SEP") else "" for c in DOJ_COLUMNS}
     columns["END_OF_REC"] = "#\n"
     columns.update(_person_columns(d, pp))
@@ -1041,6 +1310,28 @@ def _agency_table() -> list[tuple[str, str, str, str, str, str]]:
     return table
 
 
+_FIRST_MENTION = 8  # comment charges: 8 blocks of one text per offense (_comment_charges)
+
+
+def _comment_charges(off: _Offenses) -> list[str]:
+    """A charge as COMMENT_TEXT writes it, one block of texts per style and count number:
+    the DOJ text, `CHARGE ...`, `CNT 01 CHRG-...` (counts 01-03) and `CNT 01 11357(A) POSS`
+    (counts 01-03; the code left out)."""
+    def short(descr: str) -> str:
+        return descr.replace("POSSESS", "POSS").replace("MARIJUANA", "MJ").replace("MARIJ", "MJ")
+
+    texts = list(off.texts)
+    texts += [f"CHARGE {w} {x.replace('POSSESS', 'POSS')}"
+              for w, x in zip(off.written, off.descr, strict=True)]
+    for nn in (1, 2, 3):
+        texts += [f"CNT {nn:02d} CHRG-{w} {short(x)}"
+                  for w, x in zip(off.written, off.descr, strict=True)]
+    for nn in (1, 2, 3):
+        texts += [f"CNT {nn:02d} {b} {(short(x).split() or [''])[0]}"
+                  for b, x in zip(off.bare, off.descr, strict=True)]
+    return texts
+
+
 def _event_columns(d: _Draw, pp: _People, cyc: _Cycles, ch: _Charges, st: _Steps,
                    ct: _Counts, parts: _Parts) -> dict[str, ColumnSpec]:
     """Cycle, step, count and sentence columns."""
@@ -1089,14 +1380,9 @@ def _event_columns(d: _Draw, pp: _People, cyc: _Cycles, ch: _Charges, st: _Steps
     n_off = len(off.texts)
     codes = [f"{10_000 + 37 * i}" if t else "" for i, t in enumerate(off.texts)]
     descr = off.texts + [""] * n_off + ["SEE COMMENT FOR CHARGE"] * n_off
-    comments = (
-        [""] + off.texts
-        + [f"CHARGE {s} {t.split('-', 1)[-1].replace('POSSESS', 'POSS')}"
-           for s, t in zip(off.section, off.texts, strict=True)]
-        + [form.format(s) for s in _MENTION_SECTIONS for form in _MENTION_FORMS]
-        + list(COMMENTS))
-    levels, level_codes = pa.array(["FELONY", "MISDEMEANOR", "INFRACTION", ""]), pa.array(
-        ["F", "M", "I", ""])
+    comments = [""] + _comment_charges(off) + [
+        form.format(s) for s in _MENTION_SECTIONS for form in _MENTION_FORMS] + list(COMMENTS)
+    convicted_of = _csv([""] + off.texts)
     cnt_order = ((cyc.place[ct.cycle] + 1) * 10**9 + (st.place[ct.step] + 1) * 10**6
                  + (ct.place + 1) * 1000)
     locs = ("PROBATION", "JAIL", "PRISON")
@@ -1115,14 +1401,16 @@ def _event_columns(d: _Draw, pp: _People, cyc: _Cycles, ch: _Charges, st: _Steps
         "DISP_DATE": _number(_COUNT, court_day[ct.cycle], 0,
                              ~(court & disp_date_shown[ct.cycle])),
         "OFN": (_COUNT, ofn),
-        "OFFENSE_CODE": _text(_COUNT, _csv(codes), ch.offense[ct.charge]),
+        "OFFENSE_CODE": _text(_COUNT, _csv(codes), ct.shown),
         "OFFENSE_DESCR": _text(_COUNT, _csv(descr), ct.descr),
-        "OFFENSE_TOC": _text(_COUNT, level_codes, ct.toc),
+        "OFFENSE_TOC": _text(_COUNT, pa.array(_TOC), ct.toc),
+        "DISP_OFFENSE_DESCR": _text(_COUNT, convicted_of, ct.disp_offense),
+        "CONV_OFFENSE_DESCR": _text(_COUNT, convicted_of, ct.conv_offense),
         "FE_NUM_BOOKING": (_COUNT, booking),
         "FE_NUM_CRT_CASE": (_COUNT, court_case),
         "DISP_DESCR": _text(_COUNT, _csv(DISPOSITIONS), ct.disposition),
-        "CONV_STAT_CODE": _text(_COUNT, level_codes, ct.status),
-        "CONV_STAT_DESCR": _text(_COUNT, levels, ct.status),
+        "CONV_STAT_CODE": _text(_COUNT, pa.array(_STATUS_CODE), ct.status),
+        "CONV_STAT_DESCR": _text(_COUNT, pa.array(_STATUS_DESCR), ct.status),
         "COMMENT_TEXT": _text(_COUNT, _csv(comments), ct.comment),
         "SENT_ORDER": _number(_ROW, parts.place + 1, 3, ~parts.sentenced),
         "SENT_LOC_CODE": _text(_ROW, pa.array([_LOC_CODES[x] for x in locs] + [""]),
