@@ -17,7 +17,6 @@ temporary file, saying so (tests/test_output_set.py kills at every step of the s
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
