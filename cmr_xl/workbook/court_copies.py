@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -241,7 +242,12 @@ def _date(value: Any) -> date | str | None:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (EXCEL_EPOCH + timedelta(days=float(value))).date() if value == value else None
+        if value != value:
+            return None
+        try:
+            return (EXCEL_EPOCH + timedelta(days=float(value))).date()
+        except (OverflowError, ValueError):  # a serial beyond any date: shown as typed
+            return _text(value)
     text = _text(value)
     if text is None:
         return None
@@ -514,7 +520,7 @@ class _CopyBook:
                 ws.write_blank(row, col, None, self.fmt(style))
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, self.fmt(style))
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, (int, float)) and math.isfinite(value):
             ws.write_number(row, col, value, self.fmt(style))
         elif isinstance(value, date):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day),

@@ -167,6 +167,9 @@ class Extent:
     rows: int = 0
     cols: int = 52
     cells: int = 0
+    last_row: int = 0
+    #: (a row, the row written after it) when rows are repeated or out of order
+    disorder: tuple[int, int] | None = None
     #: cells holding a formula -> whether a value was saved with it
     formulas: dict[str, bool] = field(default_factory=dict)
 
@@ -219,7 +222,11 @@ def sheet_extent(path: Path, part: str) -> Extent:
         for piece in _pieces(archive, part):
             extent.cells += piece.count(b"<c ") + piece.count(b"<c>")
             for match in _ROW_NUMBER.finditer(piece):
-                extent.rows = max(extent.rows, int(match.group(1)))
+                row = int(match.group(1))
+                if row <= extent.last_row and not extent.disorder:
+                    extent.disorder = (extent.last_row, row)
+                extent.last_row = row
+                extent.rows = max(extent.rows, row)
             for match in _WIDE_REF.finditer(piece):
                 extent.cols = max(extent.cols, _col_number(match.group(1)))
                 extent.rows = max(extent.rows, int(match.group(2)))
@@ -232,6 +239,11 @@ def check_sheet_extent(path: Path, sheet: str, part: str) -> Extent:
     """Refuse a sheet whose used range is mostly empty because of far stray cells, before
     any reader allocates that range; name the farthest cells."""
     extent = sheet_extent(path, part)
+    if extent.disorder:
+        before, after = extent.disorder
+        raise InputError(f"{path.name}, sheet {sheet}, row {after}",
+                         f"is written after row {before} in the file (rows repeated or out of "
+                         "order), which Excel reports as damage", RESAVE)
     grid = extent.rows * extent.cols
     if grid > GRID_FLOOR_CELLS and grid > MAX_EMPTY_FACTOR * max(extent.cells, 1):
         far = _last_cells(path, part, extent)

@@ -129,7 +129,12 @@ class Workbook:
         if part is not None:  # never build a grid that far stray cells make huge
             self.extents[sheet] = check_sheet_extent(self.path, sheet, part)
         if self._calamine is not None:
-            data = self._calamine.get_sheet_by_name(sheet)
+            try:
+                data = self._calamine.get_sheet_by_name(sheet)
+            except Exception as error:  # noqa: BLE001 - calamine reports damage in many ways
+                raise InputError(f"{self.path.name}, sheet {sheet}", f"cannot be read ({error})",
+                                 "Open the workbook in Excel and save it again (Excel repairs "
+                                 "what it can), or use a backup copy") from None
             top, left = data.start or (0, 0)
             pad = [None] * left
             rows: Rows = [[] for _ in range(top)]

@@ -9,6 +9,7 @@ moved into place in one step, so a failed write never leaves half a workbook.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -348,7 +349,7 @@ class _Book:
             ws.write_blank(row, col, None, fmt)
         elif isinstance(value, bool):
             ws.write_boolean(row, col, value, fmt)
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, (int, float)) and math.isfinite(value):
             ws.write_number(row, col, value, fmt)
         elif isinstance(value, (date, datetime)):
             ws.write_datetime(row, col, datetime(value.year, value.month, value.day), fmt)
