@@ -658,11 +658,6 @@ def _pause(outputs: OutputSet, step: str) -> None:
 # --- public entry points --------------------------------------------------------------------
 
 
-def active() -> OutputSet | None:
-    """The output set of the command running in this context, if any."""
-    return _ACTIVE.get()
-
-
 @contextmanager
 def output_set(targets: Iterable[str | Path] = (), *, inputs: Iterable[str | Path] = (),
                note: Note | None = None) -> Iterator[OutputSet]:
@@ -699,13 +694,10 @@ def output_set(targets: Iterable[str | Path] = (), *, inputs: Iterable[str | Pat
         raise
     finally:
         _ACTIVE.reset(token)
-        if not committed:
-            outputs.discard()
-            outputs.close()
-            if not outputs.replaced:
-                outputs.remove_made_folders()
-        else:
-            outputs.close()
+        outputs.discard()  # nothing left to discard after a commit
+        outputs.close()
+        if not committed and not outputs.replaced:
+            outputs.remove_made_folders()
         outputs.restore_handlers()
 
 
