@@ -59,7 +59,7 @@ FORMULA_LIKE_TEXT = re.compile(FORMULA_LIKE)
 #: Current Excel's calculation engine id: an older id makes Excel recalculate on open and
 #: ask to save on close, although a court copy has nothing to calculate.
 EXCEL_CALC_ID = 191029
-WRITE_CHUNK = 4096  # a copy reaches the disk in pieces, like any file a program saves
+WRITE_CHUNK = 1024  # a copy reaches the disk in pieces, like any file a program saves
 
 _BY_KEY = {c.key: c for c in RESULT_COLUMNS}
 #: The order a court clerk reads a case in (product spec); any other court=True column
