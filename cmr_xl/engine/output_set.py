@@ -579,8 +579,8 @@ class OutputSet:
         """SIGTERM and SIGHUP stop the command like Ctrl-C, so that cleanup runs."""
         if threading.current_thread() is not threading.main_thread():
             return
-        for signum in _STOP_SIGNALS:
-            if signum != signal.SIGINT:
+        for signum in _STOP_SIGNALS:  # an ignored signal (nohup, `&`) stays ignored
+            if signum != signal.SIGINT and signal.getsignal(signum) == signal.SIG_DFL:
                 self._handlers[signum] = signal.signal(signum, _raise_interrupted)
 
     def restore_handlers(self) -> None:
@@ -597,7 +597,8 @@ class OutputSet:
         def hold(signum: int, _frame: Any) -> None:
             self._pending = signum
 
-        previous = {s: signal.signal(s, hold) for s in _STOP_SIGNALS}
+        previous = {s: signal.signal(s, hold) for s in _STOP_SIGNALS
+                    if signal.getsignal(s) != signal.SIG_IGN}
         try:
             yield
         finally:
