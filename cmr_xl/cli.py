@@ -136,7 +136,8 @@ def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> 
               help="YAML/JSON criteria, a BEAR eligibility_options.json, or a workbook (.xlsx).")
 @click.option("--workbook", type=click.Path(dir_okay=False), help="Write a filled workbook here.")
 @click.option("--csv-dir", type=click.Path(file_okay=False),
-              help="Write prop64_results.csv, summary.json and rejected_rows.csv here.")
+              help="Write prop64_results.csv, summary.json, rejected_rows.csv and "
+              "set_aside_convictions.csv here.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of the table.")
 def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str | None,
         workbook: str | None, csv_dir: str | None, as_json: bool) -> None:
@@ -152,8 +153,25 @@ def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str
             click.echo(f"note: the {rejected:,} rejected line(s), with their line numbers and "
                        f"reasons, are written only with --csv-dir DIR (to {REJECTS_CSV}): run "
                        "again with it to see them", err=True)
+        _warn_set_aside(result, csv_dir)
         _write_outputs(result, workbook, csv_dir)
     _print_summary(result, as_json)
+
+
+def _warn_set_aside(result: Any, csv_dir: str | None) -> None:
+    """Convictions naming HS 11357-11360 that get no determination are never silent."""
+    from cmr_xl.engine.csv_bundle import SET_ASIDE_CSV
+
+    count = len(result.set_aside)
+    if not count:
+        return
+    reasons = "; ".join(f"{reason.lower()}: {n:,}"
+                        for reason, n in result.accounting.set_aside.items())
+    where = (f"listed with file, line and why in {Path(csv_dir) / SET_ASIDE_CSV}" if csv_dir
+             else f"run again with --csv-dir DIR to list them, with file, line and why, "
+                  f"in {SET_ASIDE_CSV}")
+    click.echo(f"warning: {count:,} conviction(s) naming HS 11357-11360 were set aside, not "
+               f"determined ({reasons}); {where}", err=True)
 
 
 def _run_targets(workbook: str | None, csv_dir: str | None) -> list[Path]:
@@ -233,6 +251,7 @@ def demo(out: str, people: int) -> None:
         scenario = criteria.with_changes(name="Dismiss all HS 11359 felonies",
                                          felony_11359="dismiss")
         result = _run([str(doj)], "SACRAMENTO", criteria, [scenario])
+        _warn_set_aside(result, str(folder))
         _write_outputs(result, str(book), str(folder))
     _print_summary(result, as_json=False)
 
@@ -260,16 +279,33 @@ def explain(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path:
                          "Check the number as printed in the results")
     for index in facts.index[chosen.to_numpy()]:
         f, d = facts.loc[index], determined.loc[index]
-        click.echo(f"{f['name']} (CII {f['cii']}), case {f['case_number']}, "
-                   f"{f['code_section']} {f['level']}, convicted {_day(f['conviction_date'])} "
+        click.echo(f"{_shown(f['name'], 'name unknown')} (CII {_shown(f['cii'])}), case "
+                   f"{_shown(f['case_number'])}, {_shown(f['code_section'], 'section unknown')} "
+                   f"{_shown(f['level'])}, convicted {_day(f['conviction_date'])} "
                    f"[{f['source_file']} line {f['source_line']}]")
+        click.echo(f"  offense read from {_shown(f['section_source'], 'no column')}: "
+                   f"{_shown(f['offense'], 'blank')}")
+        if _present(f["convicted_offense"]) and f["convicted_offense"] != f["offense"]:
+            click.echo(f"  charged: {_shown(f['charge_text'], 'blank')}")
+        if _present(f["reading_notes"]):
+            click.echo(f"  read: {f['reading_notes']}")
         for step in str(d["trace"]).split(" > "):
             click.echo(f"  - {step}")
         click.echo(f"  => {d['determination']}: {d['reason']}\n")
 
 
+def _present(value: Any) -> bool:
+    """Not blank: pandas gives a blank cell as None, NaN, NA or NaT."""
+    return value is not None and str(value) not in ("", "nan", "<NA>", "NaT", "None")
+
+
+def _shown(value: Any, blank: str = "unknown") -> str:
+    """A fact for a person to read: a blank value says so, never `nan` or `None`."""
+    return str(value) if _present(value) else blank
+
+
 def _day(value: Any) -> str:
-    return "unknown" if value is None or value != value else str(value)[:10]
+    return str(value)[:10] if _present(value) else "unknown"
 
 
 @cli.command(name="criteria")

@@ -13,9 +13,8 @@ from rapsheet import RapSheet
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.engine.synthetic import generate_doj_file, prop64_convictions_by_county
 
-PROP64_OFFENSE = re.compile(r"^\s*(1135[789]|11360)\b[^ ]*?\s*HS")
 
 
 def invoke(*args: str):
@@ -43,21 +42,60 @@ def _read_results(folder: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _county_prop64_counts(path: Path) -> set[tuple[str, str, str]]:
-    """An independent count with the csv module: distinct convicted counts whose court
-    step is in Sacramento and whose offense, or comment, names a Prop 64 section (a
-    conviction of another law whose comment names one goes to review, so it is listed)."""
-    found = set()
+#: Names HS 11357-11360 in any spelling (written here for the test, independently of the
+#: reader): not 11357.5, 111357 or 211357; 664/182 glued before counts.
+NAMES_PROP64 = re.compile(r"(?:^|[^0-9.])(?:664|182)?[-./ ]?(?:1135[789]|11360)(?![0-9]|\.0*[1-9])")
+CONVICTED_OF = ("CONV_OFFENSE_DESCR", "DISP_OFFENSE_DESCR")
+
+
+def _names_prop64(text: str) -> bool:
+    return bool(NAMES_PROP64.search(text.upper()))
+
+
+def _convictions_naming_prop64(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
+    """An independent reading with the csv module: distinct convicted counts whose
+    charge, comment or convicted-of offense names a Prop 64 section, with their row."""
+    found = {}
     with open(path, newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            offense = row["OFFENSE_DESCR"].strip()
-            comment = re.search(r"(1135[789]|11360)\S*\s+HS", row["COMMENT_TEXT"])
-            if not PROP64_OFFENSE.match(offense) and not comment:
-                continue
-            if (row["DISP_DESCR"].strip().startswith("CONVICTED")
-                    and row["STP_ORI_CNTY_NAME"].strip() == "SACRAMENTO"):
-                found.add((row["SUBJECT_ID"], row["CYC_ORDER"], row["CNT_ORDER"]))
+            texts = [row[c] for c in ("OFFENSE_DESCR", "COMMENT_TEXT", *CONVICTED_OF)]
+            if row["DISP_DESCR"].strip().startswith("CONVICTED") and any(
+                    _names_prop64(t) for t in texts):
+                found.setdefault((row["SUBJECT_ID"], row["CYC_ORDER"], row["CNT_ORDER"]), row)
     return found
+
+
+def _county_prop64_counts(path: Path) -> set[tuple[str, str, str]]:
+    """The Sacramento ones the county decides: a convicted-of offense, when DOJ wrote one
+    (a plea), decides; otherwise the charge or its comment."""
+    found = set()
+    for key, row in _convictions_naming_prop64(path).items():
+        convicted = next((row[c] for c in CONVICTED_OF if row[c].strip()), "")
+        decides = _names_prop64(convicted) if convicted else True
+        if row["STP_ORI_CNTY_NAME"].strip() == "SACRAMENTO" and decides:
+            found.add(key)
+    return found
+
+
+def test_every_conviction_naming_prop64_is_determined_or_listed_as_set_aside(
+        county_file, county_run):
+    """No conviction naming HS 11357-11360 is lost: each is in Results or in
+    set_aside_convictions.csv, and their number is what the generator drew."""
+    named = _convictions_naming_prop64(county_file)
+    results = _read_results(county_run)
+    with open(county_run / "set_aside_convictions.csv", newline="", encoding="utf-8") as f:
+        set_aside = list(csv.DictReader(f))
+    assert len(results) + len(set_aside) == len(named)
+    drawn = prop64_convictions_by_county("SACRAMENTO", people=300, seed=7)
+    assert sum(drawn.values()) == len(named)
+    in_county = [r for r in set_aside if r["county"] == "SACRAMENTO"]
+    assert len(results) + len(in_county) == drawn["SACRAMENTO"]
+    assert {r["set_aside_reason"] for r in in_county} <= {"Convicted of another offense"}
+    kinds = {r["Offense needs review"] for r in results}
+    assert {"attempt", "conspiracy", "combined", "comment"} <= kinds  # the variety is there
+    summary = json.loads((county_run / "summary.json").read_text())
+    assert summary["convictions"]["prop64_determined"] == len(results)
+    assert summary["convictions"]["set_aside"] == len(set_aside)
 
 
 def test_every_county_prop64_conviction_gets_one_determination_and_nothing_else(
@@ -105,9 +143,9 @@ def test_several_files_of_one_county_give_one_result(county_file, tmp_path):
     both = invoke("run", str(county_file), str(second), "--county", "SACRAMENTO",
                   "--as-of", "2020-07-01", "--json")
     assert both.exit_code == 0, both.output
-    first_count = json.loads(one.output)["prop64_convictions"]
-    assert json.loads(both.output)["prop64_convictions"] > first_count
-    assert len(json.loads(both.output)["audit"]["inputs"]) == 2
+    first_count = json.loads(one.stdout)["prop64_convictions"]
+    assert json.loads(both.stdout)["prop64_convictions"] > first_count
+    assert len(json.loads(both.stdout)["audit"]["inputs"]) == 2
 
 
 def test_bad_criteria_stop_with_exit_2_naming_the_key(county_file, tmp_path):

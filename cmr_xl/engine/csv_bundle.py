@@ -24,6 +24,8 @@ from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 RESULTS_CSV = "prop64_results.csv"
 SUMMARY_JSON = "summary.json"
 REJECTS_CSV = "rejected_rows.csv"
+#: Convictions naming HS 11357-11360 that get no determination here, each with why.
+SET_ASIDE_CSV = "set_aside_convictions.csv"
 #: A formula start, also after leading spaces or line breaks: LibreOffice's CSV import with
 #: "Trim spaces" on turns " =1+1" into a live formula.
 FORMULA_LIKE = r"^(?:[\t\r]|\s*[=+\-@])"
@@ -81,7 +83,8 @@ def write_results_csv(result: RunResult, target: Any) -> None:
 
 def bundle_paths(directory: str | Path) -> list[Path]:
     """Every file the bundle writes into `directory` (the targets of a run's output set)."""
-    return [Path(directory) / name for name in (RESULTS_CSV, SUMMARY_JSON, REJECTS_CSV)]
+    return [Path(directory) / name for name in (RESULTS_CSV, SUMMARY_JSON, REJECTS_CSV,
+                                                             SET_ASIDE_CSV)]
 
 
 def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path]:
@@ -109,6 +112,13 @@ def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path
     with atomic_path(target) as temporary, open(temporary, "wb") as handle:
         _write_csv(_neutralised(table), handle)
     written["rejects"] = target
+    target = directory / SET_ASIDE_CSV
+    set_aside = pa.Table.from_pandas(result.set_aside.astype(
+        {c: "string" for c in result.set_aside.columns if c != "source_line"}),
+        preserve_index=False)
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        _write_csv(_neutralised(set_aside), handle)
+    written["set_aside"] = target
     return written
 
 
