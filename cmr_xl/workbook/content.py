@@ -307,7 +307,11 @@ def _variable_rows(content: WorkbookContent) -> Iterator[Cell]:
     for reason, count in reasons.items():
         row += 1
         yield Cell(row, 0, reason, style="label")
-        formula = countifs(("determination", DISMISSAL), ("reason", reason), prop64)
+        # A reason may carry a note after ';' (still serving): counted under its reason,
+        # as summary.json counts it.
+        with_note = '"' + _criterion(reason)[2:-1] + ';*"'
+        formula = (countifs(("determination", DISMISSAL), ("reason", reason), prop64) + "+"
+                   + countifs(("determination", DISMISSAL), ("reason", with_note), prop64)[1:])
         yield Cell(row, 1, count, formula=formula, style="count",
                    key=("chosen", "dismissals_by_reason", reason))
     if not reasons:
