@@ -16,7 +16,6 @@ from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.synthetic import generate_doj_file, prop64_convictions_by_county
 
 
-
 def invoke(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
