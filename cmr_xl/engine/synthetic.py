@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import pyarrow.compute as pc
 
 from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.law import load_law, prop64_effective_date, statewide_as_of
 
 MAX_PEOPLE = 1_000_000
@@ -373,18 +373,14 @@ def generate_doj_file(
     """Write a synthetic DOJ research file for `county` with `people` persons.
 
     The same (county, people, seed, header) always gives the same bytes. The file is
-    written next to `path` and renamed into place, so a failed run leaves no half file.
+    written beside `path` and moved into place with the command's other outputs (one
+    output set), so a failed run leaves no half file.
     """
     name = county_name(county)
     _check_numbers(people, seed)
     target = Path(path)
-    partial = target.with_name(target.name + ".part")
-    try:
-        with open(partial, "wb") as out:
-            rows = _write(_plan(name, people, seed), out, header)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with atomic_path(target) as partial, open(partial, "wb") as out:
+        rows = _write(_plan(name, people, seed), out, header)
     return GeneratedFile(target, people, rows, name, seed)
 
 
