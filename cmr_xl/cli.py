@@ -123,7 +123,9 @@ def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> 
     """Write a synthetic DOJ research file (never real data), reproducible by seed."""
     from cmr_xl.engine.synthetic import generate_doj_file
 
-    made = generate_doj_file(out, county=county, people=people, seed=seed, header=not no_header)
+    with _outputs([out]):
+        made = generate_doj_file(out, county=county, people=people, seed=seed,
+                                 header=not no_header)
     click.echo(f"wrote {made.path}: {made.rows:,} rows for {made.people:,} people "
                f"({made.county}, seed {made.seed})")
 
