@@ -121,7 +121,8 @@ def test_copies_keep_only_the_court_columns_and_relief_in_plain_words(copies):
         assert relief <= {"Dismiss and seal", "Redesignate as a misdemeanor",
                           "Redesignate as an infraction", "Recall and resentence",
                           "Pending DA review", "No change",
-                          "No relief: DA challenges or it is outside Prop 64 (HS 11361.9(b))"}
+                          "No relief: DA challenges (HS 11361.9(b))",
+                          "No relief: outside Prop 64 (convicted after 11/09/2016)"}
         assert "Dismiss and seal" in relief
 
 

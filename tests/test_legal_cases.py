@@ -29,6 +29,8 @@ def test_a_conviction_disposed_after_prop64_took_effect_is_not_eligible(sheet):
     sheet.person().conviction("11359", "20161110")
     row = only(decide(sheet), "11359 HS")
     assert (row.determination, row.reason) == (NOT_ELIGIBLE, "Occurred after 11/09/2016")
+    # the court must tell a case outside the law from one the DA challenges
+    assert row.relief == "No relief: outside Prop 64 (convicted after 11/09/2016)"
 
 
 def test_a_conviction_on_election_day_eve_is_still_eligible(sheet):
@@ -140,6 +142,7 @@ def test_a_11359_felony_with_a_prior_murder_is_not_eligible_when_super_strikes_d
     sheet.person().conviction("187", "19950101").conviction("11359", "20100101")
     row = only(decide(sheet, Criteria(disqualify_super_strike="not_eligible")), "11359 HS")
     assert (row.determination, row.reason) == (NOT_ELIGIBLE, "Prior super strike (187 PC)")
+    assert row.relief == "No relief: DA challenges (HS 11361.9(b))"
 
 
 def test_a_prior_super_strike_is_only_shown_under_the_statewide_default(sheet):

@@ -375,7 +375,8 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
     texts = {
         "determination": determination,
         "reason": _still_serving(is_, reason, still_serving),
-        "relief": _relief_words(is_, ctx.felony, still_serving),
+        "relief": _relief_words(is_, ctx.felony, still_serving,
+                                _rule_relief(checked, decided_at)),
         "trace": _with_reading(facts, _trace(checked, decided_at, unknown_bits, missing_fact)),
     }
     _related_charges(facts, criteria, texts)
@@ -462,14 +463,22 @@ def _still_serving(is_: dict[str, np.ndarray], reason: np.ndarray,
     return reason
 
 
+def _rule_relief(checked: list[dict], decided_at: np.ndarray) -> np.ndarray:
+    """Per row, the relief words of the rule that decided it when the rule has its own
+    (a conviction after 11/09/2016 is outside Prop 64, not challenged), else ""."""
+    own = np.array([rule.get("relief", "") for rule in checked] + [""], dtype=object)
+    return own[np.where(decided_at >= 0, decided_at, len(checked))]
+
+
 def _relief_words(is_: dict[str, np.ndarray], felony: np.ndarray,
-                  still_serving: np.ndarray) -> np.ndarray:
+                  still_serving: np.ndarray, rule_relief: np.ndarray) -> np.ndarray:
     words = load_law("decision_order")["relief"]
     relief = np.full(len(felony), "", dtype=object)
     relief[is_[DISMISSAL]] = words[DISMISSAL]
     relief[is_[REDUCTION] & felony] = words[REDUCTION]["Felony"]
     relief[is_[REDUCTION] & ~felony] = words[REDUCTION]["other"]
-    relief[is_[NOT_ELIGIBLE]] = words[NOT_ELIGIBLE]
+    relief[is_[NOT_ELIGIBLE]] = np.where(rule_relief[is_[NOT_ELIGIBLE]] != "",
+                                         rule_relief[is_[NOT_ELIGIBLE]], words[NOT_ELIGIBLE])
     relief[is_[HAND_REVIEW]] = words[HAND_REVIEW]
     relief[(is_[DISMISSAL] | is_[REDUCTION]) & still_serving] = words["still_serving"]
     return relief
