@@ -90,6 +90,18 @@ def test_an_attempt_is_hand_review_by_default_and_decided_when_the_office_says_s
     assert (row.determination, row.reason) == (DISMISS, "Dismiss all HS 11357 convictions")
 
 
+def test_an_attempt_decided_as_completed_counts_its_priors_of_the_same_section(sheet):
+    """HS 11359(c)(2): two prior 11359 convictions keep a felony a felony; an office that
+    treats an attempt as the completed offense applies that to the attempt too."""
+    sheet.person().conviction("11359", "20000101").conviction("11359", "20020101") \
+        .conviction("664/11359 HS-ATT POSS FOR SALE", "20100101")
+    result = decide(sheet, Criteria(attempts="as_completed",
+                                    disqualify_two_priors="not_eligible"))
+    attempt = result[result.code_section == "664/11359 HS"].iloc[0]
+    assert (attempt.prior_same_section, attempt.determination, attempt.reason) == (
+        2, NOT_ELIGIBLE, "2 prior HS 11359 convictions")
+
+
 def test_a_conspiracy_to_sell_is_never_dropped(sheet):
     sheet.person().conviction("182 PC/11360(A) HS-CONSPIRACY", "20100101")
     row = one(decide(sheet))

@@ -313,6 +313,7 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
 
     same = c[c["is_prop64"]].groupby(["_person", "section"], sort=False)["conviction_date"]
     c["prior_same_section"] = (same.rank(method="min") - 1).reindex(c.index)
+    _prior_same_section_of_reviewed(c)
 
     c = c.join(persons, on="person_id")
     c["deceased"] = c["deceased"].fillna(False).astype(bool)
@@ -320,6 +321,23 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c = _add_listed(c, "is_pc290", "pc290_offenses", "prior_pc290_offenses")
 
     return c
+
+
+def _prior_same_section_of_reviewed(c: pd.DataFrame) -> None:
+    """An attempt, conspiracy or combined count names a Prop 64 section too: its priors
+    of that section are the plain convictions of it dated before, so that an office that
+    decides attempts as the completed offense applies the two-priors rule to them."""
+    reviewed = ((c["offense_kind"] != "").to_numpy() & c["section"].notna().to_numpy()
+                & c["conviction_date"].notna().to_numpy())
+    if not reviewed.any():
+        return
+    keys = ["_person", "section"]
+    plain = c.loc[c["is_prop64"].to_numpy(), [*keys, "conviction_date"]]
+    targets = c.loc[reviewed, [*keys, "conviction_date"]].reset_index()
+    pairs = targets.merge(plain, on=keys, suffixes=("", "_prior"))
+    earlier = (pairs["conviction_date_prior"] < pairs["conviction_date"]).groupby(
+        pairs["index"]).sum()
+    c.loc[reviewed, "prior_same_section"] = earlier.reindex(c.index[reviewed]).fillna(0).to_numpy()
 
 
 def _add_listed(c: pd.DataFrame, flag: str, all_column: str, prior_column: str) -> pd.DataFrame:
