@@ -53,7 +53,7 @@ import re
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -72,6 +72,7 @@ from cmr_xl.engine.doj_format import (
 )
 from cmr_xl.engine.errors import DojFileError
 from cmr_xl.engine.output_set import check_input
+from cmr_xl.engine.threads import executor, threads_available
 
 EXPECTED_FIELDS = len(DOJ_COLUMNS)
 
@@ -252,7 +253,7 @@ def iter_person_batches(
                            fix="Give the path of the county's DOJ research file")
     tables = _tables(files, accounting, batch_bytes)
     persons = _Persons(accounting)
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmr-xl-read")
+    pool = executor(max_workers=1, thread_name_prefix="cmr-xl-read")
     future: Future[pa.Table | None] | None = None
     try:
         future = pool.submit(next, tables, None)
@@ -502,7 +503,7 @@ class _Source:
         self.eof = False
         self.buffer = bytearray()
         # hashlib releases the GIL: hash a block while pyarrow parses it
-        self.hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cmr-xl-sha256")
+        self.hasher = executor(max_workers=1, thread_name_prefix="cmr-xl-sha256")
         self.hashing: list[Future[None]] = []
 
     def sha256(self) -> str:
@@ -703,7 +704,8 @@ class _FileReader:
         self.encoding_line = 0
         self.lone_cr_line = 0
         self.continuation = 0  # physical lines inside multi-line records
-        self.pool: ThreadPoolExecutor | None = None  # for the careful path's parses
+        self.pool: Executor | None = None  # for the careful path's parses
+        self.threads = threads_available()  # pyarrow's own threads too (not in Pyodide)
         self.numbered_first = False  # go straight to the careful path (see _block)
         self.convert = pacsv.ConvertOptions(
             column_types=dict.fromkeys(DOJ_COLUMNS + (_EXTRA,), pa.string()),
@@ -995,8 +997,8 @@ class _FileReader:
             pieces.append(data[begin:end])
             begin = end
         if self.pool is None:
-            self.pool = ThreadPoolExecutor(max_workers=max(pa.cpu_count(), 1),
-                                           thread_name_prefix="cmr-xl-parse")
+            self.pool = executor(max_workers=max(pa.cpu_count(), 1),
+                                 thread_name_prefix="cmr-xl-parse")
         first = block.first_line
         results = list(self.pool.map(lambda piece: self._read(piece, first, threads=False),
                                      pieces))
@@ -1032,7 +1034,7 @@ class _FileReader:
                 table = pacsv.read_csv(
                     pa.py_buffer(data),
                     read_options=pacsv.ReadOptions(column_names=self.names,
-                                                   use_threads=threads, block_size=chunk),
+                                                   use_threads=threads and self.threads, block_size=chunk),
                     parse_options=pacsv.ParseOptions(invalid_row_handler=keep),
                     convert_options=self.convert,
                 )
