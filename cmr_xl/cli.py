@@ -391,5 +391,28 @@ def export(book: str, out: str) -> None:
         click.echo(f"wrote {path}")
 
 
+# --- cmr-xl serve (xlwings Server; the `server` extra) -----------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 127.0.0.1 keeps it on this machine (put HTTPS in front).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--certfile", type=click.Path(exists=True, dir_okay=False),
+              help="HTTPS certificate (PEM); with --keyfile. Office.js add-ins need HTTPS.")
+@click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="HTTPS private key (PEM).")
+@click.option("--env-file", type=click.Path(dir_okay=False),
+              help="xlwings Server settings (XLWINGS_*), e.g. addin/xlwings-server/env.example.")
+@click.option("--cors-origin", "cors_origins", multiple=True,
+              help="Origin allowed to call the server from another site (repeat); none by default.")
+def serve(host: str, port: int, certfile: str | None, keyfile: str | None, env_file: str | None,
+          cors_origins: tuple[str, ...]) -> None:
+    """Run xlwings Server with cmr-xl's functions, scripts, task pane and ribbon."""
+    from cmr_xl.server.app import serve as run_server
+
+    run_server(host, port, certfile=certfile, keyfile=keyfile, env_file=env_file,
+               cors_origins=cors_origins)
+
+
 if __name__ == "__main__":
     main()

@@ -8,7 +8,14 @@
 - make_live: lay out =CMR_DETERMINE blocks on a Live sheet and point the Results
   determination columns at them, so a criteria edit recalculates without a button.
 - freeze_results: turn live determinations back into values (before sending a copy).
-- export_court_copies: one court copy per court (classic add-in, saved workbook).
+- export_court_copies: one court copy per court (classic add-in: beside the saved
+  workbook; xlwings Lite: in /data/court-copies, for download from the Files panel;
+  xlwings Server: the task pane's Court copies button, a zip to download).
+
+Each script names the sheets it reads (`include`), so that Office.js sends only those. On
+xlwings Server the task pane sends big sheets ahead in pieces under Office.js' ~5 MB
+limit (cmr_xl.server, staging.py) and runs the script with the token of those rows
+(`staged`) on a workbook sent without values.
 
 Adapters only: cells -> engine -> cells. What the Summary and About sheets say comes from
 cmr_xl.workbook.content, as for the workbook writer and `cmr-xl recalc` (one wording, so
@@ -20,7 +27,10 @@ from __future__ import annotations
 
 import importlib
 import json
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -32,9 +42,10 @@ import xlwings as xw
 from xlwings import script
 
 from cmr_xl import __version__
+from cmr_xl.engine import da_decision
 from cmr_xl.engine.criteria import Criteria, criterion_specs
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
 from cmr_xl.workbook.content import (
     LINE_HEIGHT,
     MANIFEST_AT,
@@ -58,6 +69,7 @@ from cmr_xl.workbook.reader import (
     scenarios_from_rows,
 )
 from cmr_xl.xlwings_app import contract as C
+from cmr_xl.xlwings_app import runtime, staging
 from cmr_xl.xlwings_app.cells import (
     EXCEL_EPOCH,
     PACK_SEPARATOR,
@@ -71,59 +83,82 @@ from cmr_xl.xlwings_app.cells import (
 from cmr_xl.xlwings_app.functions import block_bounds, call_bytes
 
 WRITE_ROWS = 5_000  # rows per setValues action
+#: Sheets sent ahead of a script on xlwings Server (staging.take_rows), by name.
+_STAGED: ContextVar[dict[str, list[list[Any]]] | None] = ContextVar("cmr_xl_staged", default=None)
+BOOK_SHEETS = [C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT]
 
 
-def _reporting(book: xw.Book, action: Callable[[], str]) -> None:
+@contextmanager
+def staged_rows(token: str) -> Iterator[None]:
+    """Scripts read the sheets sent ahead under `token` (xlwings Server) instead of the
+    values in the script's payload; no token, no change."""
+    rows = staging.take_rows(token) if token else None
+    reset = _STAGED.set(rows)
+    try:
+        yield
+    finally:
+        _STAGED.reset(reset)
+
+
+def _reporting(book: xw.Book, action: Callable[[], str], staged: str = "") -> None:
     """Run `action`; show its message, or the InputError naming what to fix."""
     try:
-        message = action()
+        with staged_rows(staged):
+            message = action()
     except InputError as error:
         book.app.alert(str(error), title="cmr-xl: please fix", buttons="ok", mode="critical")
         return
     book.app.alert(message, title="cmr-xl", buttons="ok", mode="info")
 
 
-@script
-def import_doj_file(book: xw.Book) -> None:
-    """Read the DOJ research file(s) named on the Criteria sheet and fill the workbook."""
-    _reporting(book, lambda: _import(book))
+@script(include=BOOK_SHEETS)
+def import_doj_file(book: xw.Book, upload: str = "", staged: str = "") -> None:
+    """Read the DOJ research file(s) named on the Criteria sheet (or uploaded from the
+    task pane of xlwings Server) and fill the workbook."""
+    _reporting(book, lambda: _import(book, upload), staged)
 
 
-@script
-def recalculate(book: xw.Book) -> None:
+@script(include=BOOK_SHEETS)
+def recalculate(book: xw.Book, staged: str = "") -> None:
     """Apply the Criteria cells to the facts in Results; refresh Summary and About."""
-    _reporting(book, lambda: _recalculate(book))
+    _reporting(book, lambda: _recalculate(book), staged)
 
 
-@script
-def make_live(book: xw.Book) -> None:
+@script(include=[C.RESULTS, C.LIVE])
+def make_live(book: xw.Book, staged: str = "") -> None:
     """Let criteria edits recalculate Results at once, through =CMR_DETERMINE blocks."""
-    _reporting(book, lambda: _make_live(book))
+    _reporting(book, lambda: _make_live(book), staged)
 
 
-@script
-def freeze_results(book: xw.Book) -> None:
+@script(include=[C.RESULTS])
+def freeze_results(book: xw.Book, staged: str = "") -> None:
     """Replace live determination formulas in Results by their values."""
-    _reporting(book, lambda: _freeze(book))
+    _reporting(book, lambda: _freeze(book), staged)
 
 
-@script
+@script(include=BOOK_SHEETS)
 def export_court_copies(book: xw.Book) -> None:
-    """Write one court copy per court beside the saved workbook."""
+    """One court copy per court: beside the saved workbook (classic), in /data/court-copies
+    (xlwings Lite); on xlwings Server, the task pane's Court copies button."""
     _reporting(book, lambda: _export(book))
 
 
 # --- reading the workbook -----------------------------------------------------------------
 
 
-def _rows(book: xw.Book, sheet: str) -> list[Sequence[Any]]:
+def _rows(book: xw.Book, sheet: str, converted: bool = False) -> list[Sequence[Any]]:
+    """A sheet's values from A1: the rows sent ahead (xlwings Server), else the sheet's."""
+    staged = _STAGED.get()
+    if staged is not None and sheet in staged:
+        return staged[sheet]
     try:
         target = book.sheets[sheet]
     except Exception:  # noqa: BLE001 - each runtime raises its own "no such sheet"
         names = ", ".join(s.name for s in book.sheets)
         raise InputError(f"sheet '{sheet}'", "is missing (renamed or deleted?)",
                          f"Sheets found: {names}. Rename it back to '{sheet}'") from None
-    return as_rows(target.used_range.raw_value)
+    used = target.used_range
+    return as_rows(used.value if converted else used.raw_value)
 
 
 def _cell(rows: list[Sequence[Any]], row: int, col: int) -> Any:
@@ -142,12 +177,12 @@ def read_criteria(book: xw.Book) -> tuple[Criteria, list[Criteria]]:
     return criteria, scenarios_from_rows(rows, criteria, place)
 
 
-def _run_settings(book: xw.Book) -> tuple[str, list[str]]:
+def _run_settings(book: xw.Book, need_file: bool = True) -> tuple[str, list[str]]:
     rows = _rows(book, C.CRITERIA)
     where = key_rows(rows)
     county = str(_cell(rows, where.get(C.RUN_COUNTY, -1), C.VALUE_COL) or "").strip()
     files = str(_cell(rows, where.get(C.RUN_DOJ_FILE, -1), C.VALUE_COL) or "").strip()
-    if not county or not files:
+    if not county or (need_file and not files):
         row = where.get(C.RUN_DOJ_FILE if county else C.RUN_COUNTY, 0)
         raise InputError(f"{C.CRITERIA}!{a1(row, C.VALUE_COL)}",
                          "the county and the DOJ file path are needed to import",
@@ -173,9 +208,11 @@ def write_results(book: xw.Book, facts: pd.DataFrame, determinations: pd.DataFra
                          f"({C.EXCEL_MAX_ROWS - 1:,} rows)",
                          "Run the county with `cmr-xl run --csv-dir`, or by court")
     sheet = book.sheets[C.RESULTS]
-    previous = len(as_rows(sheet.used_range.raw_value))
+    previous = sheet.used_range.last_cell.row  # from the address: no values needed
     frame = pd.concat([facts.reset_index(drop=True), determinations.reset_index(drop=True)],
                       axis=1)
+    for column in DECISION:  # a fresh import: the DA has decided nothing yet
+        frame[column.key] = pd.Series([""] * n, dtype=object)
     rows = neutralise(cells_from_frame(frame, RESULT_COLUMNS))
     width = len(RESULT_COLUMNS)
     sheet[0, 0].resize(1, width).raw_value = [[c.label for c in RESULT_COLUMNS]]
@@ -193,12 +230,49 @@ def write_results(book: xw.Book, facts: pd.DataFrame, determinations: pd.DataFra
 
 def write_determinations(book: xw.Book, determinations: pd.DataFrame) -> None:
     sheet = book.sheets[C.RESULTS]
-    header = list(as_rows(sheet[0, 0].resize(1, len(RESULT_COLUMNS)).raw_value)[0])
-    first = header.index(DETERMINATION[0].label)
+    header = list(_rows(book, C.RESULTS)[0])
     rows = neutralise(cells_from_frame(determinations.reset_index(drop=True), DETERMINATION))
-    for start in range(0, len(rows), WRITE_ROWS):
-        chunk = rows[start:start + WRITE_ROWS]
-        sheet[start + 1, first].resize(len(chunk), len(DETERMINATION)).raw_value = chunk
+    for first, width, offset in _determination_runs(header):  # never the DA decision between them
+        for start in range(0, len(rows), WRITE_ROWS):
+            chunk = [r[offset:offset + width] for r in rows[start:start + WRITE_ROWS]]
+            sheet[start + 1, first].resize(len(chunk), width).raw_value = chunk
+
+
+def _determination_runs(header: Sequence[Any]) -> list[tuple[int, int, int]]:
+    """The DETERMINATION columns as runs of adjacent sheet columns: (first sheet column,
+    width, offset in DETERMINATION). Results puts the clerk's DA decision among them."""
+    cols = [list(header).index(c.label) for c in DETERMINATION]
+    runs: list[tuple[int, int, int]] = []
+    for offset, col in enumerate(cols):
+        if runs and runs[-1][0] + runs[-1][1] == col and runs[-1][2] + runs[-1][1] == offset:
+            runs[-1] = (runs[-1][0], runs[-1][1] + 1, runs[-1][2])
+        else:
+            runs.append((col, 1, offset))
+    return runs
+
+
+def read_decisions(book: xw.Book) -> pd.DataFrame | None:
+    """The DA decision and grounds of each conviction row (rows with a conviction type, as
+    read_facts keeps them); a decision that is none of the dropdown's words is refused."""
+    rows = _rows(book, C.RESULTS)
+    header = [str(v or "").strip() for v in rows[0]]
+    if not all(c.label in header for c in DECISION):
+        return None
+    kind = header.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
+    at = [header.index(c.label) for c in DECISION]
+    words, grounds = [], []
+    for number in range(1, len(rows)):
+        if _cell(rows, number, kind) in ("", None):
+            continue
+        word = da_decision.normalise(_cell(rows, number, at[0]))
+        if word is None:
+            raise InputError(f"{C.RESULTS}!{a1(number, at[0])}",
+                             f"{_cell(rows, number, at[0])!r} is not a DA decision",
+                             f"Use the dropdown: {da_decision.allowed_words()}, or leave it "
+                             "empty")
+        words.append(word)
+        grounds.append(str(_cell(rows, number, at[1]) or ""))
+    return pd.DataFrame({"da_decision": words, "da_grounds": grounds}, dtype=object)
 
 
 def write_used(book: xw.Book, criteria: Criteria) -> None:
@@ -228,7 +302,7 @@ def write_about(book: xw.Book, cells: list[Cell]) -> None:
     dates, notes wrapped in rows tall enough; rows left over from a longer About are
     cleared."""
     sheet = book.sheets[C.ABOUT]
-    before = as_rows(sheet.used_range.raw_value)
+    before = _rows(book, C.ABOUT)
     body = [c for c in cells if c.row >= ABOUT_FIRST_ROW]
     height = max(c.row for c in body) - ABOUT_FIRST_ROW + 1
     grid: list[list[Any]] = [[""] * 3 for _ in range(height)]
@@ -275,8 +349,9 @@ def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
     new one are emptied; the what-if columns and the variable part get their styles
     again, since their size changes with the criteria."""
     sheet = book.sheets[C.SUMMARY]
-    old = _manifest(sheet)
-    old_rows = len(as_rows(sheet.used_range.raw_value))
+    rows = _rows(book, C.SUMMARY)
+    old = _manifest(rows)
+    old_rows = len(rows)
     cells = summary_cells(content)
     body = [c for c in cells if (c.row, c.col) != MANIFEST_AT]
     what_if = old.get("what_if", {})
@@ -294,8 +369,8 @@ def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
     _restyle(sheet, body, width, last)
 
 
-def _manifest(sheet: Any) -> dict[str, Any]:
-    raw = sheet[C.MANIFEST_CELL].value
+def _manifest(rows: list[Sequence[Any]]) -> dict[str, Any]:
+    raw = _cell(rows, 0, 26)  # Summary!AA1
     try:
         found = json.loads(raw) if isinstance(raw, str) and raw else {}
     except ValueError:
@@ -379,17 +454,24 @@ def _show(book: xw.Book, content: WorkbookContent) -> None:
     write_about(book, about_cells(content))
 
 
-def _import(book: xw.Book) -> str:
+def _import(book: xw.Book, upload: str = "") -> str:
     from cmr_xl.engine.pipeline import run
     from cmr_xl.workbook.writer import content_from_result
 
-    county, paths = _run_settings(book)
+    county, paths = _run_settings(book, need_file=not upload)
     criteria, scenarios = read_criteria(book)
+    if upload:  # xlwings Server: the file the clerk picked in the task pane
+        paths = [str(staging.uploaded(upload))]
+    elif runtime.is_lite():  # Lite's Files panel: /data/NAME, or just NAME
+        paths = [p if Path(p).is_absolute() else str(runtime.LITE_DATA / p) for p in paths]
     for path in paths:
-        if not Path(path).exists():
-            raise InputError(path, "does not exist here", "In xlwings Lite, use `cmr-xl run` "
-                             "instead: Python in the browser cannot read files on the PC")
-    result = run(paths, county, criteria, scenarios)
+        if not Path(path).is_file():
+            raise InputError(path, "does not exist here", _where_files_are())
+    try:
+        result = run(paths, county, criteria, scenarios)
+    finally:
+        if upload:
+            staging.discard(upload)
     content = replace(content_from_result(result),
                       computed_by=f"cmr-xl {__version__} (add-in import)")
     write_results(book, content.facts, content.determinations)
@@ -409,7 +491,8 @@ def _recalculate(book: xw.Book) -> str:
     check_related_charges_held(criteria, about, f"{C.CRITERIA}!{a1(related, C.VALUE_COL)}")
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
-                                          accounting=audit["rows"] or None)
+                                          accounting=audit["rows"] or None,
+                                          decisions=read_decisions(book))
     content = WorkbookContent(
         county=county, criteria=criteria, facts=facts, determinations=determinations,
         summary=summary, scenarios=scenarios, audit=audit,
@@ -419,12 +502,14 @@ def _recalculate(book: xw.Book) -> str:
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
-def live_formula(first: int, last: int) -> str:
-    """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based)."""
+def live_formula(first: int, last: int, name: str = "CMR_DETERMINE") -> str:
+    """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based);
+    `name` as the runtime registers it (runtime.function_name: CMR.CMR_DETERMINE on
+    xlwings Server)."""
     packed = a1(0, C.LIVE_PACKED_COL).rstrip("1")
     top = C.CRITERIA_FIRST_ROW
     bottom = top + len(criterion_specs()) - 1
-    return (f"=CMR_DETERMINE({C.LIVE}!${packed}${first}:${packed}${last},"
+    return (f"={name}({C.LIVE}!${packed}${first}:${packed}${last},"
             f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}$1)")
 
 
@@ -444,7 +529,7 @@ def pack_formulas(names: list[str]) -> tuple[str, str]:
 
 def _make_live(book: xw.Book) -> str:
     facts = read_facts(book)
-    table = as_rows(book.sheets[C.RESULTS].used_range.raw_value)
+    table = _rows(book, C.RESULTS)
     names = [str(name) for name in table[0]]
     kind = names.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
     filled = [row[kind] not in ("", None) for row in table[1:]]
@@ -467,46 +552,88 @@ def _make_live(book: xw.Book) -> str:
     header_formula, row_formula = pack_formulas(names)
     live[0, C.LIVE_PACKED_COL].formula = header_formula
     live[1, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
-    for start, end in bounds:
-        live[start + 1, 0].formula = live_formula(start + 2, end + 1)
+    name = runtime.function_name("CMR_DETERMINE")
+    for start, end in bounds:  # formula2: a dynamic array that spills (classic Excel too)
+        live[start + 1, 0].formula2 = live_formula(start + 2, end + 1, name)
     results = book.sheets[C.RESULTS]
-    header = list(as_rows(results[0, 0].resize(1, len(RESULT_COLUMNS)).raw_value)[0])
+    header = names
     for offset, column in enumerate(DETERMINATION):
         col = header.index(column.label)
         letter = a1(0, offset).rstrip("1")
         formula = f"=INDEX({C.LIVE}!${letter}:${letter},ROW())"
         results[1, col].resize(len(facts), 1).formula = formula
-    return (f"Live: {len(bounds)} =CMR_DETERMINE block(s) of at most "
+    return (f"Live: {len(bounds)} ={name} block(s) of at most "
             f"{max(e - s for s, e in bounds):,} rows; criteria edits now recalculate Results. "
             "Run 'freeze_results' before sending the workbook to anyone without the add-in.")
 
 
 def _freeze(book: xw.Book) -> str:
     results = book.sheets[C.RESULTS]
-    rows = as_rows(results.used_range.value)
+    rows = _rows(book, C.RESULTS, converted=True)
     header = list(rows[0])
-    first = header.index(DETERMINATION[0].label)
-    values = [list(r[first:first + len(DETERMINATION)]) for r in rows[1:]]
-    for start in range(0, len(values), WRITE_ROWS):
-        chunk = values[start:start + WRITE_ROWS]
-        results[start + 1, first].resize(len(chunk), len(DETERMINATION)).value = chunk
+    for first, width, _ in _determination_runs(header):
+        values = [list(r[first:first + width]) for r in rows[1:]]
+        for start in range(0, len(values), WRITE_ROWS):
+            chunk = values[start:start + WRITE_ROWS]
+            results[start + 1, first].resize(len(chunk), width).value = chunk
+    values = rows[1:]
     return f"Froze {len(values):,} rows of determinations as values."
 
 
+def _where_files_are() -> str:
+    if runtime.is_lite():
+        return ("Add the DOJ file in xlwings Lite's Files panel; Python sees it under /data. "
+                "Write its name (or /data/NAME) under 'Import settings'")
+    if runtime.on_server():
+        return ("Use 'Import DOJ file' in the cmr-xl task pane: it sends the file from your "
+                "PC to the county server")
+    return "Check the path under 'Import settings' on the Criteria sheet"
+
+
+def values_workbook(book: xw.Book, target: Path) -> Path:
+    """The four cmr-xl sheets of `book` as values in a new .xlsx file (xlwings Lite has no
+    file of the open workbook; court copies are made from this one)."""
+    from openpyxl import Workbook
+
+    copy = Workbook()
+    copy.remove(copy.active)
+    for name in BOOK_SHEETS:
+        sheet = copy.create_sheet(name)
+        for row in _rows(book, name, converted=True):
+            sheet.append([None if value == "" else value for value in row])
+    copy.save(target)
+    return target
+
+
 def _export(book: xw.Book) -> str:
+    if runtime.on_server():
+        raise InputError("Court copies", "are made from the workbook file",
+                         "Use 'Court copies' in the cmr-xl task pane: it sends the workbook "
+                         "and gives you a zip of the copies to download")
+    if runtime.is_lite():
+        out = runtime.LITE_DATA / "court-copies"
+        with tempfile.TemporaryDirectory() as scratch:
+            source = values_workbook(book, Path(scratch) / Path(book.name).with_suffix(
+                ".xlsx").name)
+            written = _court_copies()(source, out)
+        return (f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to "
+                f"{out}: download them from xlwings Lite's Files panel")
     path = Path(book.fullname)
     if not path.is_file():
         raise InputError(book.name, "is not a saved file this Python can read",
                          "Save the workbook, then run `cmr-xl export BOOK.xlsx --out DIR`")
+    written = _court_copies()(path, path.parent / "court-copies")
+    return f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to " \
+           f"{path.parent / 'court-copies'}"
+
+
+def _court_copies() -> Callable[[Path, Path], list[Path]]:
     try:
         module = importlib.import_module("cmr_xl.workbook.court_copies")
-        export = module.export_court_copies
+        return module.export_court_copies
     except (ImportError, AttributeError):
         raise InputError("cmr_xl.workbook.court_copies", "is not installed in this version",
                          "Use `cmr-xl export BOOK.xlsx --out DIR`") from None
-    written = export(path, path.parent / "court-copies")
-    return f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to " \
-           f"{path.parent / 'court-copies'}"
 
 
 CLASSIC = {"import_doj_file": _import, "recalculate": _recalculate, "make_live": _make_live,
