@@ -45,7 +45,8 @@ def test_a_sale_written_without_its_code_is_read_as_hs_and_says_so(sheet):
     row = one(decide(sheet))
     assert (row.code_section, row.determination) == ("11360(B) HS", REDUCE)
     assert "no statute code written" in row.reading_notes
-    assert row.trace.startswith("read: no statute code written: 11360 read as HS 11360")
+    assert row.trace.startswith("section or level reduced: yes | read: no statute code written: "
+                                "11360 read as HS 11360")
 
 
 def test_a_felony_written_code_first_with_an_alias_is_decided(sheet):

@@ -11,6 +11,7 @@ import pytest
 from cmr_xl.engine.criteria import Criteria, criterion_specs
 from cmr_xl.engine.results_columns import RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.content import NOT_ADDING_UP
 from cmr_xl.workbook.reader import read_criteria
 from cmr_xl.workbook.template import committed_template, new_workbook
 
@@ -118,8 +119,10 @@ def test_summary_counts_with_countifs_only_and_has_a_chart(template):
     ws = book[L.SUMMARY]
     formulas = [c.value for row in ws.iter_rows() for c in row
                 if isinstance(c.value, str) and c.value.startswith("=")]
-    counting = [f for f in formulas if "res_" in f]
+    counting = [f for f in formulas if "res_" in f and NOT_ADDING_UP not in f]
     assert counting and all(f.startswith("=COUNTIFS(") for f in counting)
+    checks = [f for f in formulas if NOT_ADDING_UP in f]
+    assert len(checks) >= 6  # one per breakdown: sections (2), outcomes, related, reasons
     assert len(ws._charts) == 1
     names = {name for name in book.defined_names}
     assert {L.results_name(c.key) for c in RESULT_COLUMNS} <= names

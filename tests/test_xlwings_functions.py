@@ -13,11 +13,10 @@ from xlwings_helpers import call, criteria_rows, sheet_values
 from cmr_xl.cli import cli
 from cmr_xl.engine.criteria import criterion_specs
 from cmr_xl.engine.eligibility import DETERMINATIONS, determine
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
+from cmr_xl.engine.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.writer import write_workbook
 
-FACTS_WIDTH = len(FACT_COLUMNS)
 CRITERIA_ROWS = criteria_rows()
 
 
@@ -29,7 +28,7 @@ def book(tmp_path_factory):
     criteria = sheet_values(path, L.CRITERIA)
     return {
         "result": result,
-        "facts": [row[:FACTS_WIDTH] for row in results],  # Results!A1:AI(n+1)
+        "facts": results,  # the whole Results table: facts are found by their labels
         "criteria": [row[:3] for row in criteria[CRITERIA_ROWS]],  # Criteria!A5:C23
     }
 
@@ -111,7 +110,8 @@ def test_bad_criteria_give_a_message_in_the_cell(xl, book):
 def test_a_missing_fact_column_is_named(xl, book):
     facts = [row[:5] for row in book["facts"]]
     out = call(xl, "cmr_determine", facts, book["criteria"])
-    assert out[0][0].startswith("cmr-xl: facts header: missing column(s) Court, Court ORI")
+    assert out[0][0].startswith("cmr-xl: facts header: missing column(s) Date of birth, "
+                                "County, Court, Court ORI")
 
 
 def test_sentences_and_version(xl, book):
@@ -141,7 +141,7 @@ def test_blocks_cut_by_call_bytes_fit_one_call_each_way(xl, book, tmp_path):
     functions = xl[1]
     result = county_run(people=300, seed=5)
     table = sheet_values(write_workbook(result, tmp_path / "big.xlsx"), L.RESULTS)
-    header, rows = table[0][:FACTS_WIDTH], [row[:FACTS_WIDTH] for row in table[1:]]
+    header, rows = table[0], table[1:]
     before = call(xl, "cmr_determine", rows, book["criteria"], [header])
     limit = 60_000
     bounds = functions.block_bounds([r[0] for r in rows], functions.call_bytes(rows, before),

@@ -21,7 +21,7 @@ from cmr_xl.workbook.content import MANIFEST_AT, OUTCOME_HEADER_ROW
 from cmr_xl.workbook.writer import write_workbook
 from cmr_xl.xlwings_app import contract as C
 
-DETERMINATION_COL = [c.key for c in RESULT_COLUMNS].index(DETERMINATION[0].key)
+DETERMINATION_COL = [c.key for c in RESULT_COLUMNS].index("determination")
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,10 @@ def test_recalculate_writes_the_new_determinations(xl, filled):
                and a["start_column"] == DETERMINATION_COL]
     written = [row for a in results for row in a["values"]]
     expected = determine(result.facts, result.criteria.with_changes(felony_11359="dismiss"))
-    assert [r[3] for r in written] == expected["determination"].tolist()
+    assert [r[0] for r in written] == expected["determination"].tolist()
+    decision = [c.key for c in RESULT_COLUMNS].index("da_decision")
+    assert not [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 1
+                and a["start_column"] <= decision < a["start_column"] + len(a["values"][0])]
     used = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 0
             and a["start_column"] == L.USED_COL and a["start_row"] == row]
     assert used and used[0]["values"] == [["dismiss and seal"]]
@@ -162,8 +165,10 @@ def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     assert blocks == [f"=CMR_DETERMINE(Live!$N$2:$N${len(result.facts) + 1},"
                       f"Criteria!$A$5:$C${bottom},Live!$N$1)"]
     header, row = live_pack_formulas(actions, len(result.facts))
-    assert header.startswith("=Results!$A$1&\"|\"&Results!$D$1&\"|\"&")  # Subject ID, DOB
-    assert row.startswith('=INDEX(Results!$A:$A,ROW())&"|"&INDEX(Results!$D:$D,ROW())&"|"&')
+    dob = get_column_letter([c.key for c in RESULT_COLUMNS].index("dob") + 1)
+    assert header.startswith(f"=Results!$A$1&\"|\"&Results!${dob}$1&\"|\"&")  # Subject ID, DOB
+    assert row.startswith(f'=INDEX(Results!$A:$A,ROW())&"|"&INDEX(Results!${dob}:${dob},ROW())'
+                          '&"|"&')
     only_prop64 = get_column_letter(
         [c.key for c in RESULT_COLUMNS].index("only_prop64") + 1)
     # a yes/no fact: TRUE -> 1 in any language

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from cmr_xl.engine.criteria import PROP64_SECTIONS, Action, Criteria
+from cmr_xl.engine.da_decision import final_texts
 from cmr_xl.engine.dates import completed_years, years_before, years_between
 from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
 from cmr_xl.engine.law import load_law
@@ -112,6 +113,15 @@ def offense_review(ctx: Context, rule: dict) -> Outcome:
 def unknown_level(ctx: Context, rule: dict) -> Outcome:
     return Outcome((ctx.facts["level"] == load_law("offense_text")["unknown_level"]).to_numpy(),
                    rule["determination"], rule["reason"])
+
+
+def sentence_unreadable(ctx: Context, rule: dict) -> Outcome:
+    """A sentence part DOJ wrote that cannot be read as a length: never no sentence."""
+    text = ctx.facts["sentence_unreadable"]
+    unreadable = (text.notna() & (text.astype(object).fillna("") != "")).to_numpy()
+    return Outcome(unreadable, rule["determination"],
+                   _format_each(text, lambda value: rule["reason"].format(value=value)
+                                if value else ""))
 
 
 def _listed_reason(ctx: Context, rule: dict, prior: str, anywhere: str) -> tuple[pd.Series, str]:
@@ -252,6 +262,7 @@ RULES: dict[str, Rule] = {
     "after_prop64": after_prop64_rule,
     "offense_review": offense_review,
     "unknown_level": unknown_level,
+    "sentence_unreadable": sentence_unreadable,
     "super_strike": super_strike,
     "pc290": pc290,
     "two_priors": two_priors,
@@ -340,8 +351,10 @@ def _acting_sections(code_section_code: np.ndarray, code_sections: np.ndarray,
     return section_code, sections
 
 
-def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
-    """Determination, reason, relief and trace for every row of the facts table."""
+def determine(facts: pd.DataFrame, criteria: Criteria,
+              decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Determination, reason, relief and trace for every row of the facts table; with the
+    DA's `decisions` (da_decision, da_grounds per row), the final outcome follows them."""
     ctx = _context(facts, criteria)
     n = len(facts)
     determination = np.full(n, "", dtype=object)
@@ -380,6 +393,10 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
         "trace": _with_reading(facts, _trace(checked, decided_at, unknown_bits, missing_fact)),
     }
     _related_charges(facts, criteria, texts)
+    texts.update(final_texts(
+        texts["determination"], texts["reason"], texts["relief"], decisions,
+        lambda outcome, challenge: _relief_words(_outcome_masks(outcome), ctx.felony,
+                                                 still_serving, challenge)))
     index = facts.index
     return pd.DataFrame({
         "age_as_of": ctx.age_as_of,
@@ -390,19 +407,21 @@ def determine(facts: pd.DataFrame, criteria: Criteria) -> pd.DataFrame:
         **{key: pd.Series(values, index=index, dtype=object) for key, values in texts.items()},
         **{key: pd.Series(values, index=index)
            for key, values in _after_relief(facts, criteria, _outcome_masks(
-               texts["determination"]), ctx.felony).items()},
+               texts["outcome"]), ctx.felony).items()},
     }, index=index)
 
 
 def _with_reading(facts: pd.DataFrame, trace: np.ndarray) -> np.ndarray:
-    """How the record was read (a code inferred, a stray mark, an unknown level) opens
-    the trace, so that a reader of the determination sees it."""
+    """How the record was read (a code inferred, a stray mark, an unknown level) follows
+    the deciding step, so that a reader of the determination sees it."""
     notes = facts["reading_notes"]
     read = (notes.notna() & (notes.astype(object).fillna("") != "")).to_numpy()
     if not read.any():
         return trace
     trace = trace.copy()
-    trace[read] = "read: " + notes[read].astype(str).to_numpy() + " > " + trace[read].astype(str)
+    decided, _, before = np.char.partition(trace[read].astype(str), " | ").T
+    trace[read] = [f"{d} | read: {n}" + (f" | {b}" if b else "") for d, n, b in
+                   zip(decided, notes[read].astype(str).to_numpy(), before, strict=True)]
     return trace
 
 
@@ -428,7 +447,9 @@ def _trace(checked: list[dict], decided_at: np.ndarray, unknown_bits: np.ndarray
             steps.append(f"{rule['check']}: {word}")
         if missing:
             steps.append("missing fact: hand review")
-        texts.append(" > ".join(steps))
+        # the deciding step first (what a reader wants), then what was checked before it
+        texts.append(steps[-1] + (f" | checked before: {' > '.join(steps[:-1])}"
+                                  if len(steps) > 1 else ""))
     return np.array(texts, dtype=object)[inverse.reshape(-1)]
 
 

@@ -178,10 +178,12 @@ def redetermine(
     *,
     county: str,
     accounting: dict[str, Any] | None = None,
+    decisions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Determinations and summary from the compact facts table alone: a criteria change
-    never re-reads the DOJ file."""
-    determinations = determine(facts, criteria)
+    never re-reads the DOJ file. The DA's `decisions` (a saved workbook's) decide the final
+    outcome under the chosen criteria; what-if scenarios show the determinations alone."""
+    determinations = determine(facts, criteria, decisions)
     everything = determine(facts, dismiss_all_prop64(criteria.as_of))
     what_ifs = [(s, determine(facts, s)) for s in scenarios]
     summary = summarize(facts, determinations, criteria, county=county,

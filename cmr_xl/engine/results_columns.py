@@ -65,6 +65,9 @@ FACTS = (
     Column("latest_conviction_date", "Latest conviction (any)", "date",
            "The person's most recent conviction anywhere"),
     Column("sentence_end", "Sentence end", "date", "Conviction date plus sentence"),
+    Column("sentence_unreadable", "Sentence unreadable", "text",
+           "Sentence parts DOJ wrote that cannot be read as a length (SENT_LENGTH, "
+           "SENT_TIME_CODE as written); empty when every part was read"),
     Column("latest_sentence_end", "Latest sentence end (any)", "date",
            "Latest end of any sentence on the record"),
     Column("only_prop64", "Only Prop 64 convictions", "bool", "Every conviction is HS 11357-11360"),
@@ -92,8 +95,16 @@ DETERMINATION = (
            "Eligible for Dismissal, Eligible for Reduction, Not eligible or Hand review",
            court=True),
     Column("reason", "Eligibility Reason", "text", "One reason in plain words", court=True),
-    Column("relief", "Relief", "text", "What the court does", court=True),
-    Column("trace", "Decision trace", "text", "The checks made, in order; the last decided"),
+    Column("reason_category", "Reason category", "text",
+           "The reason without any note after ';' (or the DA decision): what the Summary "
+           "counts dismissals by"),
+    Column("outcome", "Final outcome", "text",
+           "The DA decision's outcome when there is one, else the Eligibility Determination: "
+           "what the Summary, About and court copies count", court=True),
+    Column("relief", "Relief", "text", "What the court does, for the final outcome",
+           court=True),
+    Column("trace", "Decision trace", "text",
+           "The check that decided first, then the checks made before it, in order"),
     Column("person_first_row", "First row of person", "bool",
            "TRUE on one row per person, so that counts of people are COUNTIFS over it"),
     Column("person_relief", "Person gets relief", "bool",
@@ -106,8 +117,25 @@ DETERMINATION = (
            "Person-level: no conviction left at all"),
 )
 
+#: What the DA decides after review: typed by the clerk, read by recalculation and never
+#: written by it (choices and grounds in law/da_decision.yaml).
+DECISION = (
+    Column("da_decision", "DA decision", "text",
+           "accept (the determination), dismiss, reduce or challenge; empty: not reviewed",
+           court=True),
+    Column("da_grounds", "DA grounds", "text",
+           "Grounds of a challenge (HS 11361.9(b)), or the DA's note", court=True),
+)
+
 FACT_COLUMNS = IDENTITY + FACTS
-RESULT_COLUMNS = FACT_COLUMNS + DETERMINATION
+#: The Results sheet's columns in the order a clerk reads them: who, what the rules
+#: determined and why, what the DA decided, the final outcome and relief, how it was
+#: decided, then the facts. Writer, readers (by label) and court copies follow it.
+READING_ORDER = ("person_id", "cii", "name", "determination", "reason", "da_decision",
+                 "da_grounds", "outcome", "relief", "trace")
+_ALL = {c.key: c for c in FACT_COLUMNS + DETERMINATION + DECISION}
+RESULT_COLUMNS = tuple(_ALL[k] for k in READING_ORDER) + tuple(
+    c for c in FACT_COLUMNS + DETERMINATION + DECISION if c.key not in READING_ORDER)
 
 
 def labels(columns: tuple[Column, ...]) -> list[str]:

@@ -12,6 +12,8 @@ from typing import Any
 import pandas as pd
 
 from cmr_xl.engine.criteria import PROP64_SECTIONS, Criteria
+from cmr_xl.engine.da_decision import category as da_category
+from cmr_xl.engine.da_decision import choices, decision_outcome
 from cmr_xl.engine.eligibility import (
     DETERMINATIONS,
     DISMISSAL,
@@ -30,28 +32,42 @@ def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[s
     section = facts.loc[prop64, "section"]
     first = d["person_first_row"]
 
+    final = d["outcome"] if "outcome" in d else d["determination"]
+
     def by_section(outcome: str) -> dict[str, int]:
-        return {s: int(((section == s) & (d["determination"] == outcome)).sum())
+        return {s: int(((section == s) & (final == outcome)).sum())
                 for s in PROP64_SECTIONS}
 
-    dismissals = d.loc[d["determination"] == DISMISSAL, "reason"].str.split(";").str[0]
-    granted = d["determination"].isin([DISMISSAL, REDUCTION])
+    dismissals = d.loc[final == DISMISSAL, "reason_category"]
+    granted = final.isin([DISMISSAL, REDUCTION])
     return {
-        "determinations": {o: int((d["determination"] == o).sum()) for o in DETERMINATIONS},
+        # the final outcome: the DA decision when there is one, else the determination
+        "determinations": {o: int((final == o).sum()) for o in DETERMINATIONS},
+        "total": int(len(d)),
         "people_with_relief": int((first & d["person_relief"]).sum()),
         "dismissals_by_section": by_section(DISMISSAL),
         "reductions_by_section": by_section(REDUCTION),
         "dismissals_by_reason": {str(k): int(v) for k, v in
                                  dismissals.value_counts().sort_index().items()},
         "still_serving_resentencing": int((granted & d["still_serving"]).sum()),
-        "not_eligible": int((d["determination"] == NOT_ELIGIBLE).sum()),
-        "hand_review": int((d["determination"] == HAND_REVIEW).sum()),
+        "not_eligible": int((final == NOT_ELIGIBLE).sum()),
+        "hand_review": int((final == HAND_REVIEW).sum()),
+        "da_overrides": da_overrides(d),
         "after_relief": {
             "people_no_felony": int((first & d["no_felony_after"]).sum()),
             "people_no_conviction_last_7_years": int((first & d["no_recent_conviction_after"]).sum()),
             "people_no_conviction": int((first & d["no_conviction_after"]).sum()),
         },
     }
+
+
+def da_overrides(d: pd.DataFrame) -> dict[str, int]:
+    """Convictions whose final outcome the DA decided otherwise than the determination,
+    by decision (their reason category names the decision)."""
+    if "reason_category" not in d:
+        return {}
+    return {choice: int((d["reason_category"] == da_category(choice)).sum())
+            for choice in choices() if decision_outcome(choice) is not None}
 
 
 def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
@@ -78,7 +94,7 @@ def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
 
 def related_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, int]:
     related = facts["conviction_type"] != PROP64_TYPE
-    d = determinations.loc[related, "determination"]
+    d = determinations.loc[related, "outcome" if "outcome" in determinations else "determination"]
     return {o: int((d == o).sum()) for o in DETERMINATIONS}
 
 

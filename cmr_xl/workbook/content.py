@@ -87,12 +87,15 @@ STYLES: dict[str, dict[str, Any]] = {
     "value": {"align": "left"},
     "top": {"valign": "top"},
     "wrapped": {"align": "left", "valign": "top", "text_wrap": True},
+    # a check that a breakdown adds up: green words; red fill (conditional format) when not
+    "check": {"italic": True, "font_color": "#375623", "border": 1},
 }
 
 SUMMARY_TABLE_COLS = ("Section", "Felony", "Not felony", "Total", "Dismissal", "Reduction",
                       "Not eligible", "Hand review")
 OUTCOME_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     *((f"{d}", ("determinations", d)) for d in DETERMINATIONS),
+    ("Total: Prop 64 convictions", ("total",)),
     ("People getting any relief", ("people_with_relief",)),
     ("After relief: people with no felony left", ("after_relief", "people_no_felony")),
     ("After relief: people with no conviction in the last 7 years",
@@ -102,7 +105,7 @@ OUTCOME_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: First row of the part whose length depends on the data (reasons, sentences); the
 #: chart and every fixed table sit above it, so recalculation can rewrite it freely.
-SUMMARY_VARIABLE_START = 36
+SUMMARY_VARIABLE_START = 40
 CHART_ANCHOR = (4, 9)  # J5
 SECTION_ROWS = range(7, 11)
 OUTCOME_HEADER_ROW = 18
@@ -113,6 +116,21 @@ MANIFEST_AT = (0, 26)  # AA1, a hidden column
 WRAPPED_LINE_CHARS = ABOUT_VALUE_WIDTH
 LINE_HEIGHT = 15.0
 HEADER_ROWS = (6, OUTCOME_HEADER_ROW)  # Summary table headers with two-line labels
+SECTION_CHECK_ROW = SECTION_ROWS[-1] + 2
+OUTCOME_CHECK_ROW = OUTCOME_HEADER_ROW + 1 + len(OUTCOME_ROWS)
+RELATED_HEADING_ROW = OUTCOME_CHECK_ROW + 3
+#: What a check cell says when its breakdown adds up; anything else starts with
+#: NOT_ADDING_UP and is filled red (a conditional format over the Summary).
+ADDS_UP = "adds up"
+NOT_ADDING_UP = "DOES NOT ADD UP"
+
+
+def check_cell(row: int, col: int, breakdown: str, figure: str) -> Cell:
+    """A visible check that a breakdown (an Excel expression) equals the figure it breaks
+    down: 'adds up', or 'DOES NOT ADD UP: +3' (the difference), red."""
+    difference = f"({breakdown})-({figure})"
+    return Cell(row, col, ADDS_UP, formula=f'=IF({difference}=0,"{ADDS_UP}","{NOT_ADDING_UP}: "'
+                f'&TEXT({difference},"+#,##0;-#,##0"))', style="check")
 
 
 def _criterion(text: str) -> str:
@@ -201,7 +219,7 @@ def _section_rows(content: WorkbookContent) -> list[Cell]:
                  (None, NOT_ELIGIBLE), (None, HAND_REVIEW)), start=4):
             key = ("chosen", part, section) if part else None
             cells.append(Cell(row, col, counts.get((section, outcome), 0),
-                              formula=countifs(here, ("determination", outcome), prop64),
+                              formula=countifs(here, ("outcome", outcome), prop64),
                               style="count", key=key))
     first, last = SECTION_ROWS[0] + 1, SECTION_ROWS[-1] + 1
     total_row = SECTION_ROWS[-1] + 1
@@ -212,6 +230,12 @@ def _section_rows(content: WorkbookContent) -> list[Cell]:
         key = ("prop64_convictions",) if col == 3 else None
         cells.append(Cell(total_row, col, cached, formula=f"=SUM({letter}{first}:{letter}{last})",
                           style="count", key=key))
+    every = countifs(prop64)[1:]
+    cells += [Cell(SECTION_CHECK_ROW, 0, "Check: every Prop 64 conviction is in one section "
+                   "and one outcome", style="label"),
+              check_cell(SECTION_CHECK_ROW, 3, f"D{total_row + 1}", every),
+              check_cell(SECTION_CHECK_ROW, 4, f"SUM(E{total_row + 1}:H{total_row + 1})",
+                         every)]
     return cells
 
 
@@ -222,8 +246,9 @@ def _by_section(content: WorkbookContent) -> dict[tuple[str, str], int]:
     if facts.empty or determined.empty:
         return {}
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
+    final = determined["outcome" if "outcome" in determined else "determination"]
     pairs = pd.DataFrame({"section": facts["section"].to_numpy()[prop64],
-                          "outcome": determined["determination"].to_numpy()[prop64]})
+                          "outcome": final.to_numpy()[prop64]})
     return {k: int(v) for k, v in pairs.value_counts().items()}
 
 
@@ -254,7 +279,8 @@ def _outcome_rows(content: WorkbookContent) -> Iterator[Cell]:
         yield Cell(18, col, name, style="header")
     prop64 = ("conviction_type", PROP64_TYPE)
     first = ("person_first_row", True)
-    formulas = [countifs(("determination", d), prop64) for d in DETERMINATIONS] + [
+    formulas = [countifs(("outcome", d), prop64) for d in DETERMINATIONS] + [
+        countifs(prop64),
         countifs(first, ("person_relief", True)),
         countifs(first, ("no_felony_after", True)),
         countifs(first, ("no_recent_conviction_after", True)),
@@ -268,23 +294,39 @@ def _outcome_rows(content: WorkbookContent) -> Iterator[Cell]:
             key = (*prefix, *path)
             value = lookup(s, key)
             yield Cell(row, col, value if value is not None else "", style="computed", key=key)
-    yield Cell(27, 0, "'Dismiss all Prop 64' and named what-if columns were computed by cmr-xl "
-                      "when the results were computed; name your own on the Criteria sheet.",
-               style="note")
+    yield Cell(OUTCOME_CHECK_ROW, 0, "Check: the four outcomes add up to the total",
+               style="label")
+    top = OUTCOME_HEADER_ROW + 2
+    total = top + len(DETERMINATIONS)
+    for col in range(1, len(names) + 1):
+        letter = chr(ord("A") + col)
+        yield check_cell(OUTCOME_CHECK_ROW, col, f"SUM({letter}{top}:{letter}{total - 1})",
+                         f"{letter}{total}")
+    yield Cell(OUTCOME_CHECK_ROW + 1, 0, "Chosen criteria: the final outcome (the DA decision "
+               "when there is one, else the determination). 'Dismiss all Prop 64' and named "
+               "what-if columns were computed by cmr-xl when the results were computed, "
+               "without DA decisions; name your own on the Criteria sheet.", style="note")
 
 
 def _related_rows(s: dict[str, Any] | None, reviewed: bool) -> Iterator[Cell]:
     heading = ("Related charges in the same case" if reviewed else
                "Related charges in the same case: not reviewed under these criteria")
-    yield Cell(29, 0, heading, style="heading")
+    yield Cell(RELATED_HEADING_ROW, 0, heading, style="heading")
     related = ("conviction_type", RELATED_TYPE)
+    first = RELATED_HEADING_ROW + 1
     for offset, outcome in enumerate(DETERMINATIONS):
-        row = 30 + offset
+        row = first + offset
         yield Cell(row, 0, outcome, style="label")
         key = ("related_charges", outcome)
-        formula = countifs(("determination", outcome), related)
+        formula = countifs(("outcome", outcome), related)
         yield Cell(row, 1, lookup(s, key) or 0, formula=formula, style="count",
                    key=key if lookup(s, key) is not None else None)
+    total = first + len(DETERMINATIONS)
+    yield Cell(total, 0, "Total: related charges", style="header")
+    yield Cell(total, 1, sum((lookup(s, ("related_charges", o)) or 0) for o in DETERMINATIONS),
+               formula=countifs(related), style="count")
+    yield Cell(total + 1, 0, "Check: the four outcomes add up to the total", style="label")
+    yield check_cell(total + 1, 1, f"SUM(B{first + 1}:B{total})", f"B{total + 1}")
 
 
 def summary_variable_cells(content: WorkbookContent) -> list[Cell]:
@@ -304,19 +346,25 @@ def _variable_rows(content: WorkbookContent) -> Iterator[Cell]:
     yield Cell(row, 1, "Dismissals", style="header")
     reasons = lookup(s, ("chosen", "dismissals_by_reason")) or {}
     prop64 = ("conviction_type", PROP64_TYPE)
+    first = row + 2
     for reason, count in reasons.items():
         row += 1
         yield Cell(row, 0, reason, style="label")
-        # A reason may carry a note after ';' (still serving): counted under its reason,
-        # as summary.json counts it.
-        with_note = '"' + _criterion(reason)[2:-1] + ';*"'
-        formula = (countifs(("determination", DISMISSAL), ("reason", reason), prop64) + "+"
-                   + countifs(("determination", DISMISSAL), ("reason", with_note), prop64)[1:])
+        # counted by the reason category (the reason without a note after ';', or the DA
+        # decision), exactly as summary.json counts it
+        formula = countifs(("outcome", DISMISSAL), ("reason_category", reason), prop64)
         yield Cell(row, 1, count, formula=formula, style="count",
                    key=("chosen", "dismissals_by_reason", reason))
     if not reasons:
         row += 1
         yield Cell(row, 0, "No dismissals yet: import a DOJ file, or recalculate.", style="note")
+    row += 1
+    yield Cell(row, 0, "Total: dismissals", style="header")
+    yield Cell(row, 1, sum(reasons.values()), formula=f"=SUM(B{first}:B{row})" if reasons
+               else "=0", style="count")
+    row += 1
+    yield Cell(row, 0, "Check: the reasons add up to all dismissals", style="label")
+    yield check_cell(row, 1, f"B{row}", countifs(("outcome", DISMISSAL), prop64)[1:])
     row += 2
     yield Cell(row, 0, f"Criteria in force ({content.criteria.name})", style="heading")
     for sentence in content.criteria.sentences():

@@ -15,6 +15,7 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from cmr_xl.engine import da_decision
 from cmr_xl.engine.criteria import CriterionSpec, criterion_specs, format_overrides
 from cmr_xl.engine.law import load_law
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
@@ -129,6 +130,8 @@ def dropdown_lists() -> dict[str, list[str]]:
     lists["switch"] = [YES, NO]
     lists["criterion"] = [spec.label for spec in criterion_specs()]
     lists["county"] = [county["name"] for county in load_law("counties")["counties"]]
+    lists["da_decision"] = da_decision.choices()
+    lists["da_grounds"] = da_decision.grounds()
     return lists
 
 
@@ -150,11 +153,16 @@ RESULTS_FOLDED = frozenset({
     "latest_sentence_end", "only_prop64", "deceased", "other_felonies", "other_convictions",
     "latest_other_conviction_date", "source_file", "source_line", "person_first_row",
     "person_relief", "no_felony_after", "no_recent_conviction_after", "no_conviction_after",
-    "still_serving",
+    "still_serving", "reason_category",
 })
 RESULTS_WIDTHS = {"text": 14, "date": 11, "number": 9, "bool": 9}
-RESULTS_WIDE = {"name": 24, "court": 26, "offense": 30, "determination": 22, "reason": 40,
-                "relief": 30, "trace": 90, "code_section": 12}
+RESULTS_WIDE = {"name": 24, "court": 26, "offense": 30, "determination": 21, "reason": 40,
+                "relief": 30, "trace": 60, "code_section": 12, "outcome": 21,
+                "da_decision": 11, "da_grounds": 30, "reason_category": 30,
+                "charge_text": 24, "convicted_offense": 24, "reading_notes": 30,
+                "other_sections": 18, "prior_super_strikes": 18, "prior_pc290_offenses": 18}
+#: The clerk's own columns: yellow, like the Criteria sheet's cells to change.
+RESULTS_INPUT = ("da_decision", "da_grounds")
 RESULTS_FROZEN_COLS = 3  # Subject ID, CII, Name stay in view
 
 

@@ -20,10 +20,11 @@ from xml.etree import ElementTree
 import numpy as np
 import pandas as pd
 
+from cmr_xl.engine import da_decision
 from cmr_xl.engine.cell_values import criterion_value, typed_column
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import FACT_COLUMNS, RESULT_COLUMNS, Column
+from cmr_xl.engine.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent, sheet_part_names
 
@@ -376,6 +377,38 @@ def check_results_formulas(book: Workbook, sheet_rows: Any, cols: Any) -> None:
                              "holds a formula with no saved value, so cmr-xl cannot know the "
                              "fact it stands for", "Open the workbook in Excel or LibreOffice "
                              "and save it, or type the value itself")
+
+
+def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.DataFrame:
+    """The DA decision and grounds of every Results row (rows as `read_facts` reads them),
+    the decision normalised to the dropdown's word ("" for none). A workbook written
+    before these columns existed has no decisions. A decision that is none of the
+    dropdown's words is refused by cell."""
+    book = book or Workbook(path)
+    rows = book.rows(L.RESULTS)
+    header = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
+    if not all(c.label in header for c in DECISION):
+        facts = read_results(path, book=book, columns=tuple(
+            c for c in RESULT_COLUMNS if c.key in ("code_section", "section")))
+        empty = pd.Series([""] * len(facts), dtype=object)
+        frame = pd.DataFrame({"da_decision": empty, "da_grounds": empty.copy()})
+        frame.attrs["sheet_rows"] = facts.attrs["sheet_rows"]
+        return frame
+    frame = read_results(path, book=book, columns=DECISION)
+    words = frame["da_decision"].map(da_decision.normalise)
+    bad = words.isna().to_numpy()
+    if bad.any():
+        number = int(np.flatnonzero(bad)[0])
+        row = int(frame.attrs["sheet_rows"][number])
+        col = header.index(DECISION[0].label)
+        raise InputError(L.place(book.path, L.RESULTS, L.a1(row, col)),
+                         f"{frame['da_decision'].iloc[number]!r} is not a DA decision "
+                         f"({int(bad.sum()):,} cell(s) like it)",
+                         f"Use the dropdown: {da_decision.allowed_words()}, or leave it empty")
+    frame["da_decision"] = words.astype(object)
+    frame["da_grounds"] = frame["da_grounds"].astype(object).where(
+        frame["da_grounds"].notna(), "")
+    return frame
 
 
 def read_facts(path: str | Path, *, book: Workbook | None = None) -> pd.DataFrame:

@@ -49,6 +49,7 @@ from cmr_xl.workbook.reader import (
     key_rows,
     read_about,
     read_criteria,
+    read_decisions,
     read_facts,
     read_results,
     read_scenarios,
@@ -93,6 +94,7 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     scenarios = read_scenarios(path, criteria, book=book)
     about = read_about(path, book=book)
     facts = read_facts(path, book=book)
+    decisions = read_decisions(path, book=book)
     previous = read_results(path, book=book, columns=DETERMINATION)
     county = str(about.get("county") or "").strip()
     if not county:
@@ -114,7 +116,8 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     if notes:
         audit["rows"]["notes"] = notes
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
-                                          accounting=audit["rows"] or None)
+                                          accounting=audit["rows"] or None,
+                                          decisions=decisions)
     determinations.attrs["sheet_rows"] = facts.attrs.get("sheet_rows")
     return WorkbookContent(
         county=county, criteria=criteria, facts=facts, determinations=determinations,

@@ -21,6 +21,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
+from cmr_xl.engine import da_decision
 from cmr_xl.engine.criteria import allowed_values
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
@@ -31,6 +32,7 @@ from cmr_xl.workbook.cell_text import TextRepairs, clean_array, clean_text
 from cmr_xl.workbook.content import (
     CHART_ANCHOR,
     MANIFEST_AT,
+    NOT_ADDING_UP,
     SECTION_ROWS,
     STYLES,
     Cell,
@@ -186,7 +188,7 @@ class _Book:
         ws.set_column(L.KEY_COL, L.KEY_COL, 24, f["key"], {"hidden": True})
         ws.set_column(L.LABEL_COL, L.LABEL_COL, 58)
         ws.set_column(L.VALUE_COL, L.VALUE_COL, 64)
-        ws.set_column(L.CHECK_COL, L.CHECK_COL, 34)
+        ws.set_column(L.CHECK_COL, L.CHECK_COL, 56)  # "Changed since ...: recalculate" whole
         ws.set_column(L.USED_COL, L.USED_COL, 30)
         ws.set_column(L.DEFAULT_COL, L.DEFAULT_COL, 30)
         ws.set_column(L.HELP_COL, L.HELP_COL, 110)
@@ -324,12 +326,37 @@ class _Book:
             options = {"level": 1, "hidden": True} if column.key in L.RESULTS_FOLDED else {}
             ws.set_column(col, col, width, fmt, options)
             self.wb.define_name(L.results_name(column.key), L.results_name_ref(column.key))
-        determination = L.results_col("determination")
-        for outcome, color in OUTCOME_COLORS.items():
-            ws.conditional_format(1, determination, rows, determination, {
-                "type": "cell", "criteria": "==", "value": f'"{outcome}"',
-                "format": self.wb.add_format({"bg_color": color})})
+        for key in ("determination", "outcome"):
+            col = L.results_col(key)
+            for outcome, color in OUTCOME_COLORS.items():
+                ws.conditional_format(1, col, rows, col, {
+                    "type": "cell", "criteria": "==", "value": f'"{outcome}"',
+                    "format": self.wb.add_format({"bg_color": color})})
+        self._decision_cells(ws, rows)
+        for col, column in enumerate(RESULT_COLUMNS):  # what each column means, on hover
+            ws.write_comment(0, col, f"{column.label}: {column.description}",
+                             {"x_scale": 2, "y_scale": 1.2})
         ws.freeze_panes(1, L.RESULTS_FROZEN_COLS)
+
+    def _decision_cells(self, ws: Worksheet, rows: int) -> None:
+        """The DA decision and grounds: the clerk's yellow cells with dropdowns (grounds
+        also take free text); recalculation reads them and never writes them."""
+        last = max(rows, L.EXCEL_MAX_ROWS - 1)
+        decision, grounds = (L.results_col(k) for k in L.RESULTS_INPUT)
+        yellow = self.wb.add_format({"bg_color": "#FFF2CC", "num_format": "@"})
+        for col in (decision, grounds):
+            ws.set_column(col, col, L.RESULTS_WIDE[RESULT_COLUMNS[col].key], yellow)
+        ws.data_validation(1, decision, last, decision, {
+            "validate": "list", "source": L.list_ref("da_decision"),
+            "input_title": "DA decision",
+            "input_message": "accept the determination, or dismiss, reduce or challenge "
+                             "(give the grounds in the next cell). Empty: not reviewed yet.",
+            "error_title": "Not a DA decision",
+            "error_message": f"Use {da_decision.allowed_words()}, or leave it empty."})
+        ws.data_validation(1, grounds, last, grounds, {
+            "validate": "list", "source": L.list_ref("da_grounds"), "show_error": False,
+            "input_title": "Grounds of a challenge",
+            "input_message": "HS 11361.9(b): pick one, or type the office's own words."})
 
     # --- Summary and About ------------------------------------------------------------------
 
@@ -377,5 +404,9 @@ class _Book:
         chart.set_legend({"position": "bottom"})
         chart.set_size({"width": 620, "height": 340})
         ws.insert_chart(*CHART_ANCHOR, chart)
+        ws.conditional_format(0, 0, 400, 20, {  # a breakdown that does not add up: red
+            "type": "text", "criteria": "begins with", "value": NOT_ADDING_UP,
+            "format": self.wb.add_format({"bg_color": "#C00000", "font_color": "#FFFFFF",
+                                          "bold": True})})
         ws.set_landscape()
         ws.fit_to_pages(1, 0)

@@ -1,0 +1,113 @@
+"""The DA's decision on a conviction (Results, "DA decision" and "DA grounds"): what the
+final outcome becomes, in the words of `law/da_decision.yaml`.
+
+A decision is the clerk's: recalculation reads it and never writes it. The final outcome
+is the decision's outcome when there is one, else the determination; the Summary, the
+court copies and About count the final outcome.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cmr_xl.engine.law import load_law
+
+PENDING_WORD = "pending"  # not a choice: a Hand review row with no decision
+
+
+def _data() -> dict[str, Any]:
+    return load_law("da_decision")
+
+
+def choices() -> list[str]:
+    """The dropdown's words, in order: accept, dismiss, reduce, challenge."""
+    return list(_data()["choices"])
+
+
+def grounds() -> list[str]:
+    """The two grounds of a challenge (HS 11361.9(b))."""
+    return list(_data()["grounds"])
+
+
+def decision_outcome(choice: str) -> str | None:
+    """The determination a choice makes the final outcome (None: keep the determination)."""
+    return _data()["choices"][choice]["outcome"]
+
+
+def pending_words() -> str:
+    return str(_data()["pending"])
+
+
+def normalise(value: Any) -> str | None:
+    """A DA decision cell as one of `choices()` ("" when empty), blind to case and spaces;
+    None when it is none of them."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    text = re.sub(r"\s+", " ", str(value)).strip().casefold()
+    if not text:
+        return ""
+    return text if text in choices() else None
+
+
+def category(choice: str) -> str:
+    """The reason category of a conviction whose outcome the DA decided."""
+    return str(_data()["reason_category"]).format(decision=choice)
+
+
+def allowed_words() -> str:
+    words = choices()
+    return ", ".join(f"'{w}'" for w in words[:-1]) + f" or '{words[-1]}'"
+
+
+def final_texts(determination: np.ndarray, reason: np.ndarray, relief: np.ndarray,
+                decisions: pd.DataFrame | None, relief_for: Any) -> dict[str, np.ndarray]:
+    """Final outcome, reason category and relief for each row.
+
+    `decisions` holds `da_decision` (normalised words, "" for none) and `da_grounds`;
+    `relief_for(outcome, challenge_words)` gives the relief words of a final outcome."""
+    kinds = _categories(reason)
+    outcome = np.asarray(determination, dtype=object).copy()
+    relief = np.asarray(relief, dtype=object).copy()
+    if decisions is None or not len(decisions):
+        return {"outcome": outcome, "reason_category": kinds, "relief": relief}
+    data = _data()
+    words = decisions["da_decision"].fillna("").astype(str).to_numpy(dtype=object)
+    ground = (decisions["da_grounds"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+              if "da_grounds" in decisions else np.full(len(words), "", dtype=object))
+    decided = np.zeros(len(words), dtype=bool)
+    for choice in choices():
+        new = decision_outcome(choice)
+        if new is None:
+            continue
+        here = words == choice
+        if choice == "challenge":
+            decided |= here  # a challenge always speaks in its own words
+        decided |= here & (outcome != new)
+        outcome[here] = new
+    if not decided.any():
+        return {"outcome": outcome, "reason_category": kinds, "relief": relief}
+    challenge = np.where(ground != "", [data["challenge_relief_grounds"].format(grounds=g)
+                                        for g in ground], data["challenge_relief"])
+    challenge = np.where(words == "challenge", challenge, "")
+    fresh = relief_for(outcome, challenge)
+    relief[decided] = fresh[decided]
+    kinds[decided] = [category(w) for w in words[decided]]
+    return {"outcome": outcome, "reason_category": kinds, "relief": relief}
+
+
+def _categories(reason: np.ndarray) -> np.ndarray:
+    """A reason without any note after ';' (still serving): what the Summary counts by."""
+    codes, distinct = pd.factorize(pd.Series(reason, dtype=object), use_na_sentinel=False)
+    texts = np.array(["" if v is None or v != v else str(v).split(";")[0].strip()
+                      for v in distinct], dtype=object)
+    return texts[codes] if len(codes) else np.array([], dtype=object)
+
+
+def overrides(determination: pd.Series, outcome: pd.Series, decision: pd.Series) -> int:
+    """Convictions whose final outcome the DA decided otherwise than the determination."""
+    words = decision.fillna("").astype(str)
+    return int(((outcome != determination) | (words == "challenge")).sum())
