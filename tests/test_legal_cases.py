@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
+import pytest
 from conftest import decide
 
 from cmr_xl.engine.criteria import Criteria
@@ -67,6 +69,31 @@ def test_a_999_year_sentence_is_still_being_served_and_the_review_goes_on(sheet)
     assert (row.determination, bool(row.still_serving)) == (REDUCE, True)
     assert "still serving" in row.reason
     assert only(result, "11357 HS").determination == DISMISS
+
+
+@pytest.mark.parametrize(("length", "code", "written"), [
+    ("ABC", "Y", "SENT_LENGTH 'ABC', SENT_TIME_CODE 'Y'"),
+    ("-5", "Y", "SENT_LENGTH '-5', SENT_TIME_CODE 'Y'"),
+    ("inf", "D", "SENT_LENGTH 'inf', SENT_TIME_CODE 'D'"),
+    ("1e308", "Y", "SENT_LENGTH '1e308', SENT_TIME_CODE 'Y'"),
+    ("2", "Q", "SENT_LENGTH '2', SENT_TIME_CODE 'Q'"),
+    ("2", "", "SENT_LENGTH '2', SENT_TIME_CODE empty"),
+    ("", "W", "SENT_LENGTH empty, SENT_TIME_CODE 'W'"),
+    ("8|Y", "Y", "SENT_LENGTH '8?Y', SENT_TIME_CODE 'Y'"),  # never the Live sheet's separator
+])
+def test_an_unreadable_sentence_goes_to_hand_review_never_counted_as_no_sentence(
+        sheet, length, code, written):
+    """A felony sale with a sentence DOJ wrote in a way that is not a length: whether the
+    person is still serving decides the relief, so the sentence is never guessed as none."""
+    sheet.person().conviction("11360(A)", "20150101", sentence=((length, code), ("1", "Y")))
+    sheet.person().conviction("11357", "20100101")
+    result = decide(sheet)
+    row = only(result, "11360(A) HS")
+    assert row.sentence_unreadable == written
+    assert (row.determination, row.reason) == (
+        HAND, f"Sentence unreadable ({written}): check the court record")
+    assert only(result, "11357 HS").determination == DISMISS  # the others go on
+    assert pd.isna(only(result, "11357 HS").sentence_unreadable)
 
 
 def test_a_person_still_serving_a_reduced_felony_is_resentenced(sheet):

@@ -129,16 +129,49 @@ def _merge_counts(rows: pa.Table) -> pd.DataFrame:
             values = pc.fill_null(rows[column], "")
             changed = pc.not_equal(values.slice(1), values.slice(0, n - 1))
             starts[1:] |= changed.to_numpy(zero_copy_only=False)
-    length = pc.cast(pc.if_else(pc.match_substring_regex(
-        pc.fill_null(rows["SENT_LENGTH"], ""), r"^\d+(\.\d+)?$"), rows["SENT_LENGTH"], None),
-        pa.float64()).to_numpy(zero_copy_only=False)
+    number = pc.match_substring_regex(pc.fill_null(rows["SENT_LENGTH"], ""),
+                                      r"^\d+(\.\d+)?$").to_numpy(zero_copy_only=False)
+    length = pc.cast(pc.if_else(number, rows["SENT_LENGTH"], None),
+                     pa.float64()).to_numpy(zero_copy_only=False)
     unit = pd.Series(rows["SENT_TIME_CODE"].to_numpy(zero_copy_only=False)).str.upper().map(
         DAYS_PER_UNIT).to_numpy(dtype=float)
     days = np.nan_to_num(length * unit)
     first_positions = np.flatnonzero(starts)
     first = rows.take(pa.array(first_positions)).to_pandas()
     first["sentence_days"] = np.add.reduceat(days, first_positions) if n else np.zeros(0)
+    first["sentence_unreadable"] = _unreadable_sentences(rows, number, unit, starts)
     return first
+
+
+def _unreadable_sentences(rows: pa.Table, number: np.ndarray, unit: np.ndarray,
+                          starts: np.ndarray) -> np.ndarray:
+    """Per count, the sentence parts that cannot be read as days, as DOJ wrote them
+    ("SENT_LENGTH 'ABC', SENT_TIME_CODE 'Y'"), else None: a length that is not a plain
+    number (`-5`, `inf`, `1e308`), a time code that is not D, M or Y, a length without a
+    code. Such a count must not pass for one with no sentence (still serving or not)."""
+    counts = np.cumsum(starts) - 1
+    out = np.full(int(starts.sum()), None, dtype=object)
+    has_length = pc.is_valid(rows["SENT_LENGTH"]).to_numpy(zero_copy_only=False)
+    has_code = pc.is_valid(rows["SENT_TIME_CODE"]).to_numpy(zero_copy_only=False)
+    bad = (has_length & ~number) | (has_code & np.isnan(unit)) | (has_length & ~has_code)
+    if not bad.any():
+        return out
+    lengths, codes = rows["SENT_LENGTH"], rows["SENT_TIME_CODE"]
+    for i in np.flatnonzero(bad).tolist():
+        part = f"SENT_LENGTH {_as_written(lengths[i].as_py())}, SENT_TIME_CODE " \
+               f"{_as_written(codes[i].as_py())}"
+        k = counts[i]
+        out[k] = part if out[k] is None else f"{out[k]}; {part}"
+    return out
+
+
+def _as_written(value: str | None) -> str:
+    """A DOJ value quoted for a reason: short, printable, without the '|' that separates
+    the facts packed into one Live-sheet cell."""
+    if value is None:
+        return "empty"
+    text = "".join(ch if ch.isprintable() and ch != "|" else "?" for ch in value[:24])
+    return f"'{text}{'...' if len(value) > 24 else ''}'"
 
 
 #: Where the offense that decides was read, in the order they are tried: the offense the
@@ -401,6 +434,7 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
             "pc290_registration_date": c["pc290_registration_date"],
             "latest_conviction_date": c["latest_conviction_date"],
             "sentence_end": c["sentence_end"],
+            "sentence_unreadable": c["sentence_unreadable"],
             "latest_sentence_end": c["latest_sentence_end"],
             "only_prop64": c["only_prop64"].astype(bool),
             "deceased": c["deceased"].astype(bool),

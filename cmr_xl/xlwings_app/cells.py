@@ -44,6 +44,7 @@ ENGINE_FACTS = frozenset({
     "latest_conviction_date", "sentence_end", "latest_sentence_end", "only_prop64", "deceased",
     "other_felonies", "other_convictions", "latest_other_conviction_date",
     "latest_unrelated_conviction_date", "offense_kind", "other_sections", "reading_notes",
+    "sentence_unreadable",
 })
 FORMULA_START = re.compile(FORMULA_LIKE)
 #: The facts the engine reads, in the order the Live sheet packs them into one cell.
