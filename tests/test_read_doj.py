@@ -398,6 +398,35 @@ def test_lone_carriage_return_inside_a_line_is_read_as_a_space(tmp_path):
     assert any("carriage return" in n for n in accounting.notes)
 
 
+@pytest.mark.parametrize("batch_bytes", [64 << 20, 3000])  # one block, or many
+@pytest.mark.parametrize("before", [0, 12])  # CR lines open the file (header too), or later
+def test_a_block_of_old_mac_lines_before_crlf_lines_is_read_line_by_line_as_written(
+        tmp_path, monkeypatch, batch_bytes, before):
+    if before:  # the first lines fill the sniff: the CR lines are found block by block
+        monkeypatch.setattr(read_doj, "_SNIFF_BYTES", 2000)
+    lines = [(HEADER, "\r\n" if before else "\r")]
+    for eol in ["\r\n"] * before + ["\r"] * 200 + ["\r\n"] * 14:
+        lines.append((csv_line(fields(len(lines) + 1)), eol))
+    path = tmp_path / "doj.csv"
+    path.write_bytes("".join(text + eol for text, eol in lines).encode())
+    table, accounting = read(path, batch_bytes=batch_bytes)
+    assert table.num_rows == before + 214
+    assert lines_match(table) and balanced(accounting) and accounting.rejects == []
+    assert [n for n in accounting.notes if "carriage" in n] == [
+        f"{path}: lines from line {before + 2 if before else 1} on (and maybe others) end "
+        "with a lone carriage return (old Mac style) among lines ending otherwise; read as "
+        "lines as written"]
+
+
+def test_old_mac_lines_then_crlf_lines_count_each_line_once(tmp_path):
+    rows = [csv_line(fields(i + 2)) for i in range(300)]  # the sniff sees only CR lines
+    text = "\r".join([HEADER, *rows[:290]]) + "\r" + "\r\n".join(rows[290:]) + "\r\n"
+    (tmp_path / "doj.csv").write_bytes(text.encode())
+    table, accounting = read(tmp_path / "doj.csv")
+    assert table.num_rows == 300 and lines_match(table) and balanced(accounting)
+    assert accounting.blank_lines == 0
+
+
 # ---------------------------------------------------------------------------------------
 # Defective rows
 
@@ -876,6 +905,34 @@ def test_binary_file_is_refused(tmp_path):
     assert error.value.where.endswith("line 2") and "binary" in error.value.what
 
 
+def test_nul_padding_after_the_rows_is_refused_in_the_block_that_holds_it(tmp_path):
+    path = DojText().rows(3).write(tmp_path / "doj.csv")
+    size = path.stat().st_size
+    with path.open("ab") as handle:
+        handle.write(b"\x00" * (40 << 20))  # a block of 1 KB: found in the first that holds it
+    with pytest.raises(DojFileError) as error:
+        read(path, batch_bytes=1024)
+    assert str(error.value) == (
+        f"{path}, line 5: contains binary data (NUL bytes) from byte {size:,} on; it is not "
+        "a text file (a damaged or padded copy?). Get a complete, undamaged copy of the "
+        "research file (from DOJ, or from where it was copied) and give that")
+
+
+def test_a_binary_tail_without_line_ends_is_refused_without_reading_it_all(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(read_doj, "_LINE_LIMIT", 1 << 20)
+    path = DojText().rows(3).write(tmp_path / "doj.csv")
+    size = path.stat().st_size
+    with path.open("ab") as handle:
+        handle.write(b"\xff" * (8 << 20))
+    with pytest.raises(DojFileError) as error:
+        read(path, batch_bytes=1024)
+    assert str(error.value) == (
+        f"{path}, line 5: has no line end in 1 MB from byte {size:,} on; no DOJ row is that "
+        "long (a damaged file with a binary tail?). Get a complete, undamaged copy of the "
+        "research file (from DOJ, or from where it was copied) and give that")
+
+
 def test_no_path_at_all_is_refused():
     with pytest.raises(DojFileError, match="no DOJ research file"):
         read()
@@ -890,6 +947,20 @@ def test_utf16_file_is_refused(tmp_path):
     (tmp_path / "doj.csv").write_bytes(DojText().rows(2).text().encode("utf-16"))
     with pytest.raises(DojFileError, match="UTF-16"):
         read(tmp_path / "doj.csv")
+
+
+@pytest.mark.parametrize(("encoding", "named"), [
+    ("utf-16", "UTF-16 text (Excel 'Unicode Text')"),
+    ("utf-16-le", "UTF-16 text (Excel 'Unicode Text')"),
+    ("utf-16-be", "UTF-16 text (Excel 'Unicode Text')"),
+    ("utf-32", "UTF-32 text"), ("utf-32-le", "UTF-32 text"), ("utf-32-be", "UTF-32 text"),
+])
+def test_wide_text_is_named_for_its_encoding_with_or_without_a_byte_order_mark(
+        tmp_path, encoding, named):
+    path = DojText().rows(2).write(tmp_path / "doj.csv", encoding=encoding)
+    with pytest.raises(DojFileError) as error:
+        read(path)
+    assert error.value.what == f"is {named}, not the 8-bit text of a DOJ research file"
 
 
 def test_excel_workbook_is_refused(tmp_path):

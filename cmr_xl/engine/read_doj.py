@@ -20,6 +20,12 @@ line break, a line pyarrow lost at the end of one of its chunks, a lone CR) the 
 path parses the block again in pieces, serially and side by side, so that pyarrow numbers
 every record, and walks records and blank lines to their physical lines.
 
+Line ends and bytes that are not text. A block of old-Mac lines (lone CR) among LF or CRLF
+lines is read line by line as written (`_cr_line_ends`: found on the slow path only, as
+pyarrow then counts more records than line feeds). A NUL byte stops the read in the block
+that holds it (memchr as the block is read), and so does a line with no line end for 128
+MB: a padded or damaged copy is refused naming its line, never gathered into one line.
+
 Stray quotes. A defective record that spans lines is taken apart in Python: each legal
 record in it (one line, or a quoted value that closes within 50 lines) is judged on its
 own, and a "good" row whose quoted value holds lines that are complete rows themselves is
@@ -101,6 +107,8 @@ _SAMPLE_ROWS = 20_000  # rows of the first block checked for Excel and separator
 _EXAMPLES = 5  # line numbers quoted in a note
 _TEXT_LIMIT = 300
 _PUSHBACK_LINES = 50  # longest record with an open quote carried into the next block
+_LONE_CR = re.compile(rb"\r(?!\n)")
+_LINE_LIMIT = 128 << 20  # no line end within this many bytes: not a DOJ file (binary tail)
 #: A value longer than this is garbage (a damaged file): its line is rejected. DOJ values
 #: are short (a COMMENT_TEXT is a few hundred characters).
 _VALUE_LIMIT = 1 << 20
@@ -121,6 +129,8 @@ _COMPRESSED = (
 )
 _DECOMPRESS = "Decompress it and give the .csv file inside"
 _EXTRACT = "Extract the research file (.csv) from it and give that file"
+_COPY = ("Get a complete, undamaged copy of the research file (from DOJ, or from where "
+         "it was copied) and give that")
 _NO_SUBJECT = ("has an empty SUBJECT_ID: the row cannot be linked to a person's history; "
                "check it by hand")
 _INNER_QUOTE = ('has a quote (") inside a quoted value that is not doubled, and its fields '
@@ -422,6 +432,64 @@ def _compressed(sample: bytes) -> str:
     return ""
 
 
+def _cr_line_ends(data: bytes) -> tuple[bytes, int] | None:
+    """`data` with the lone carriage returns that end lines made line feeds, and how many
+    line feeds come before the first of them; None when none does. A file may hold a
+    block of old-Mac lines (CR only) among lines ending in LF or CRLF: a line (up to LF)
+    whose lone-CR pieces are mostly whole DOJ records (at least two) is that block, read
+    line by line as written. Fewer: a carriage return inside a value (read as a space)."""
+    out: list[bytes] = []
+    done = 0
+    first = -1
+    at = _LONE_CR.search(data)
+    while at is not None:
+        begin = data.rfind(b"\n", 0, at.start()) + 1
+        end = data.find(b"\n", at.start())
+        end = len(data) if end < 0 else end
+        core = data[begin:end - 1] if end < len(data) and data[end - 1] == 13 else data[begin:end]
+        parts = _LONE_CR.split(core)
+        full = sum(1 for part in parts if _whole_record(part))
+        if full >= 2 and 2 * full >= sum(1 for part in parts if part.strip()):
+            if first < 0:
+                first = data.count(b"\n", 0, begin)
+            out += [data[done:begin], b"\n".join(parts)]
+            done = begin + len(core)
+        at = _LONE_CR.search(data, end)
+    if first < 0:
+        return None
+    out.append(data[done:])
+    return b"".join(out), first
+
+
+def _whole_record(text: bytes) -> bool:
+    """A record of 95 fields (or 96: a trailing comma) on its own."""
+    split = _split(text.decode("utf-8", errors="replace"))
+    return split is not None and not split[1] and len(split[0]) in (EXPECTED_FIELDS,
+                                                                      EXPECTED_FIELDS + 1)
+
+
+def _wide_text(sample: bytes) -> str:
+    """'UTF-32 text' or 'UTF-16 text (...)' when the sample is text in 4 or 2 bytes a
+    character (with or without a byte order mark; judged by where the NUL bytes of ASCII
+    characters fall), else ''."""
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32 text"
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text (Excel 'Unicode Text')"
+    head = sample[:4096]
+    size = len(head) // 4 * 4
+    if size < 8:
+        return ""
+    for width, name in ((4, "UTF-32 text"), (2, "UTF-16 text (Excel 'Unicode Text')")):
+        lanes = [head[i:size:width] for i in range(width)]
+        zeros = [lane.count(0) / len(lane) for lane in lanes]
+        # ASCII: every lane but one is (nearly) all NULs, and that one nearly has none
+        text = [z < 0.1 for z in zeros]
+        if sum(text) == 1 and all(z > 0.9 for z, t in zip(zeros, text, strict=True) if not t):
+            return name
+    return ""
+
+
 def _too_long_reason(length: int, column: str) -> str:
     return f"has a value of {length:,} characters ({column}); no DOJ value is that long"
 
@@ -489,9 +557,23 @@ def _checked_path(path: str | Path) -> tuple[Path, str]:
     return p, given
 
 
+class _NotText(Exception):
+    """Bytes that no text file holds, found by `_Source` as it reads: a NUL byte (the
+    padding of a damaged copy, a binary tail) or no line end for `_LINE_LIMIT` bytes. The
+    reader names the line: `newlines` line ends after the block start, at byte `offset`."""
+
+    def __init__(self, newlines: int, offset: int, nul: bool) -> None:
+        super().__init__(offset)
+        self.newlines = newlines
+        self.offset = offset
+        self.nul = nul
+
+
 class _Source:
     """The bytes of one file in blocks that end after a line end, each byte hashed and
-    counted once as it is read (no second pass for the audit's SHA-256)."""
+    counted once as it is read (no second pass for the audit's SHA-256). A NUL byte stops
+    the read in the block that holds it (memchr: nearly free), so a file padded with
+    hundreds of MB of NULs is refused at once, never gathered into one giant line."""
 
     def __init__(self, handle: BinaryIO, step: int, eol: bytes) -> None:
         self.handle = handle
@@ -537,6 +619,10 @@ class _Source:
             view = memoryview(self.buffer)[filled:]
             got = self.handle.readinto(view) if len(view) else 0
             if got:
+                nul = self.buffer.find(b"\x00", filled, filled + got)
+                if nul >= 0:
+                    raise _NotText(self.buffer.count(self.eol, 0, nul), self.size + nul - filled,
+                                   nul=True)
                 self.hashing.append(self.hasher.submit(self.sha.update, view[:got]))
                 self.size += got
                 filled += got
@@ -550,6 +636,8 @@ class _Source:
             if cut:
                 self.carry = bytes(self.buffer[cut:filled])
                 return memoryview(self.buffer)[:cut]
+            if filled >= _LINE_LIMIT:  # one line fills the buffer: no line end in it
+                raise _NotText(0, self.size - filled, nul=False)
             self._hashed()  # a line longer than the block: a bigger buffer (never resized in
             bigger = bytearray(2 * len(self.buffer))  # place, views of it may be alive)
             bigger[:filled] = self.buffer[:filled]
@@ -563,6 +651,7 @@ class _Block:
     def __init__(self, data: memoryview | bytes, first_line: int) -> None:
         self.data = data
         self.first_line = first_line
+        self.changed = False  # old-Mac line ends made line feeds (see _FileReader._cr_ends)
         self.count_lines()
 
     def count_lines(self) -> None:
@@ -703,6 +792,8 @@ class _FileReader:
         self.carry: _Carry | None = None  # the last rows read, to find a line written twice
         self.encoding_line = 0
         self.lone_cr_line = 0
+        self.cr_ends = False  # the first block has old-Mac lines among others (see _sniff)
+        self.cr_ends_line = 0
         self.continuation = 0  # physical lines inside multi-line records
         self.pool: Executor | None = None  # for the careful path's parses
         self.threads = threads_available()  # pyarrow's own threads too (not in Pyodide)
@@ -734,18 +825,20 @@ class _FileReader:
                 line = 1
                 first = True
                 to_skip = self.skip_lines
-                while (data := source.next_block()) is not None:
+                while (data := self._next_block(source, line)) is not None:
                     if first:
                         data = data[self.bom:]
                         first = False
+                        if self.cr_ends:  # before the header is skipped: it may end in CR
+                            data = self._cr_ends(_Block(data, line)).data
                     if to_skip:  # leading blank lines and the header, maybe over blocks
                         data, skipped = self._skip_start(data, to_skip)
                         to_skip -= skipped
                         line += skipped
                         if not len(data):
                             continue
-                    if self.eol == b"\r":
-                        data = bytes(data).replace(b"\r", b"\n")
+                    if self.eol == b"\r":  # old Mac lines; CRLF lines later count once
+                        data = bytes(data).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
                     block = _Block(data, line)
                     table, consumed = self._block(block, final=source.eof and not source.carry)
                     if consumed < block.n_lines:
@@ -759,6 +852,27 @@ class _FileReader:
                 source.close()
         report.lines = report.physical_lines - self.continuation
         self._finish()
+
+    def _next_block(self, source: _Source, line: int) -> memoryview | bytes | None:
+        """The source's next block; bytes no text file holds are refused naming their line
+        (the rows before them are not read alone: a damaged copy may miss convictions)."""
+        try:
+            return source.next_block()
+        except _NotText as found:
+            raise self._not_text(line + found.newlines, found.offset, nul=found.nul) from None
+
+    def _not_text(self, line: int, offset: int, *, nul: bool) -> DojFileError:
+        where = f"{self.given}, line {line:,}"
+        if nul and line == 1:
+            return DojFileError(where=where, what="contains binary data (NUL bytes); it is "
+                                "not a text file", fix=_AS_SENT)
+        if nul:
+            what = (f"contains binary data (NUL bytes) from byte {offset:,} on; it is not a "
+                    "text file (a damaged or padded copy?)")
+        else:
+            what = (f"has no line end in {_LINE_LIMIT >> 20} MB from byte {offset:,} on; no "
+                    "DOJ row is that long (a damaged file with a binary tail?)")
+        return DojFileError(where=where, what=what, fix=_COPY)
 
     def _sniff(self, sample: bytes, whole: bool) -> None:
         """Refuse what is not a DOJ research file before reading it, and learn its shape:
@@ -776,15 +890,13 @@ class _FileReader:
         if kind:
             raise DojFileError(where=given, what=f"is {kind}, not a CSV text file",
                                fix=_EXTRACT if kind.endswith("archive") else _DECOMPRESS)
-        if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise DojFileError(where=given, what="is UTF-16 text (Excel 'Unicode Text')",
-                               fix=_AS_SENT)
+        wide = _wide_text(sample)
+        if wide:
+            raise DojFileError(where=given, what=f"is {wide}, not the 8-bit text of a DOJ "
+                               "research file", fix=_AS_SENT)
         nul = sample.find(b"\x00")
         if nul >= 0:
-            line = sample.count(b"\n", 0, nul) + 1
-            raise DojFileError(where=f"{given}, line {line}",
-                               what="contains binary data (NUL bytes); it is not a text file",
-                               fix=_AS_SENT)
+            raise self._not_text(sample.count(b"\n", 0, nul) + 1, nul, nul=True)
         if sample.startswith(_UTF8_BOM):
             self.bom = len(_UTF8_BOM)
         body = sample[self.bom:]
@@ -793,6 +905,9 @@ class _FileReader:
             body = body.replace(b"\r", b"\n")
             self.accounting.notes.append(
                 f"{given}: lines end with a lone carriage return (old Mac style); read as lines")
+        elif (mixed := _cr_line_ends(body)) is not None:
+            self.cr_ends = True
+            body = mixed[0]
         text = body.decode("utf-8", errors="cmr_xl_cp1252")
         lines = text.split("\n")
         if not whole:
@@ -934,6 +1049,10 @@ class _FileReader:
         if self.header_repeats:
             notes.append(f"{given}: the header line appears again at line(s) "
                          f"{_few(self.header_repeats)} (files joined together?); skipped")
+        if self.cr_ends_line:
+            notes.append(f"{given}: lines from line {self.cr_ends_line} on (and maybe others) "
+                         "end with a lone carriage return (old Mac style) among lines ending "
+                         "otherwise; read as lines as written")
         if self.lone_cr_line:
             notes.append(f"{given}: line {self.lone_cr_line} (and maybe others) has a carriage "
                          "return inside a line; read it as a space")
@@ -951,6 +1070,8 @@ class _FileReader:
             placed = self._place_careful(block)
         else:
             table, bad = self._parse(block)
+            if (bad or table.num_rows != block.n_lines) and self._cr_ends(block).changed:
+                table, bad = self._parse(block)  # old-Mac lines now end in LF
             if not bad and table.num_rows == block.n_lines:
                 start = block.first_line
                 placed = _Placed(table, np.arange(start, start + table.num_rows,
@@ -1079,6 +1200,21 @@ class _FileReader:
         block.replace(data.decode("utf-8", errors="cmr_xl_cp1252").encode("utf-8"))
         return True
 
+    def _cr_ends(self, block: _Block) -> _Block:
+        """The block with its old-Mac line ends (a lone CR ending a whole record, among
+        lines ending otherwise) made line feeds, noted once; `changed` says whether any."""
+        block.changed = False
+        if block.lone_cr() < 0:
+            return block
+        found = _cr_line_ends(bytes(block.data))
+        if found is not None:
+            data, before = found
+            if not self.cr_ends_line:
+                self.cr_ends_line = block.first_line + before
+            block.replace(data)
+            block.changed = True
+        return block
+
     def _place_simple(self, block: _Block, table: pa.Table,
                       bad: list[tuple[Any, str]]) -> _Placed | None:
         """Blank lines and defective records (a stray quote may have joined a few lines
@@ -1139,6 +1275,7 @@ class _FileReader:
         over the records and blank lines to give each its physical lines."""
         if not block.ascii:
             self._reencode(block)
+        self._cr_ends(block)
         lone_cr = block.lone_cr()  # pyarrow would end a record there
         if lone_cr >= 0:
             data = bytes(block.data)

@@ -212,6 +212,29 @@ def old_mac_line_ends() -> bytes:
     return joined(lines(), eol=b"\r")
 
 
+def mixed_line_ends() -> bytes:
+    """Lines 1-4 ended by a lone carriage return, lines 5-8 by CRLF (parts of a file
+    joined by different programs): read line by line as written."""
+    out = lines()
+    return joined(out[:4], eol=b"\r") + joined(out[4:], eol=b"\r\n")
+
+
+def nul_padded() -> bytes:
+    """The clean county followed by NUL bytes (a copy padded to its allocated size; real
+    ones carry hundreds of MB)."""
+    return good() + b"\x00" * 4096
+
+
+def utf16_no_bom() -> bytes:
+    """UTF-16 (little-endian) without a byte-order mark, commas kept."""
+    return good().decode().encode("utf-16-le")
+
+
+def utf32() -> bytes:
+    """UTF-32 with its byte-order mark."""
+    return good().decode().encode("utf-32")
+
+
 def zip_archive() -> bytes:
     """The DOJ file as it may arrive: good.csv inside a zip archive."""
     out = io.BytesIO()
@@ -529,6 +552,10 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "stray_quotes.csv": stray_quotes,
     "quote_inside_quoted_value.csv": quote_inside_quoted_value,
     "old_mac_line_ends.csv": old_mac_line_ends,
+    "mixed_line_ends.csv": mixed_line_ends,
+    "nul_padded.csv": nul_padded,
+    "utf16_no_bom.txt": utf16_no_bom,
+    "utf32.txt": utf32,
     "doj_file.zip": zip_archive,
     "doj_file.csv.gz": gzip_file,
     "binary.dat": binary,
