@@ -413,6 +413,12 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
                  sum(set_aside.values())))
     rows += [(f"set_aside.{reason}", f"Set aside: {reason}", count)
              for reason, count in set_aside.items()]
+    overrides = lookup(content.summary, ("chosen", "da_overrides")) or {}
+    rows.append(("da_overrides", "DA decisions that change the outcome (Results, column "
+                 "'DA decision'; the Summary and court copies count the final outcome)",
+                 sum(overrides.values())))
+    rows += [(f"da_overrides.{choice}", f"DA decision: {choice}", count)
+             for choice, count in overrides.items()]
     notes = reader_notes(audit)
     rows.append(("notes", "Notes on reading the DOJ file(s) (also printed by cmr-xl run)",
                  len(notes)))
