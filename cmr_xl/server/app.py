@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -109,6 +110,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, certfile: str | None = N
         print(f"cmr-xl serve: {scheme}://{host}:{port}/manifest is the add-in's manifest; "
               "Ctrl-C stops the server", flush=True)
         import uvicorn
+
+        # uvicorn re-raises SIGTERM after its shutdown: end through `finally` instead
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
         uvicorn.run("xlwings_server.main:main_app", host=host, port=port,
                     ssl_certfile=certfile, ssl_keyfile=keyfile, log_level="warning",

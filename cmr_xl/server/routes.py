@@ -71,10 +71,11 @@ async def stage(current_user: dep.User, data: Annotated[dict, Body()]) -> dict[s
 def court_copies_zip(book: Path) -> tuple[bytes, list[str]]:
     """Court copies of a saved cmr-xl workbook, zipped (the same files as `cmr-xl
     export`)."""
-    from cmr_xl.workbook.court_copies import export_court_copies
+    from cmr_xl.workbook import court_copies
 
+    export = getattr(court_copies, "export_for_courts", court_copies.export_court_copies)
     with tempfile.TemporaryDirectory(dir=staging.folder()) as scratch:
-        written = export_court_copies(book, Path(scratch) / "court-copies")
+        written = export(book, Path(scratch) / "court-copies")
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(written):

@@ -599,7 +599,7 @@ def values_workbook(book: xw.Book, target: Path) -> Path:
     copy.remove(copy.active)
     for name in BOOK_SHEETS:
         sheet = copy.create_sheet(name)
-        for row in _rows(book, name, converted=True):
+        for row in _rows(book, name):  # as sent: dates as serial numbers or ISO text
             sheet.append([None if value == "" else value for value in row])
     copy.save(target)
     return target
