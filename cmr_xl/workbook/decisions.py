@@ -22,6 +22,12 @@ from cmr_xl.workbook import layout as L
 FIRST_CELLS = 5  # how many cells a message names
 
 
+def _where(path: Path, cells: str) -> str:
+    """'BOOK.xlsx, sheet Results, cell F5' or '..., cells F5, F9 and 3 more'."""
+    word = "cells" if ("," in cells or " and " in cells) else "cell"
+    return f"{L.place(path, L.RESULTS)}, {word} {cells}"
+
+
 def _cells(cases: pd.DataFrame, mask: pd.Series, key: str, sheet_row: str) -> str:
     col = cases.attrs["columns"][key]
     refs = [L.a1(int(row), col) for row in cases.loc[mask.to_numpy(), sheet_row].head(FIRST_CELLS)]
@@ -40,7 +46,7 @@ def check_decisions(cases: pd.DataFrame, path: Path, send_pending: bool,
     if bad.any():
         first = cases[bad.to_numpy()].iloc[0]
         raise InputError(
-            L.place(path, L.RESULTS, _cells(cases, bad, "da_decision", sheet_row)),
+            _where(path, _cells(cases, bad, "da_decision", sheet_row)),
             f"{first['da_decision']!r} is not a DA decision ({int(bad.sum()):,} cell(s))",
             f"Use the dropdown: {da_decision.allowed_words()}, or leave it empty; nothing "
             "was written")
@@ -52,7 +58,7 @@ def check_decisions(cases: pd.DataFrame, path: Path, send_pending: bool,
     stale = (expected != cases["outcome"]).fillna(True)
     if stale.any():
         raise InputError(
-            L.place(path, L.RESULTS, _cells(cases, stale, "da_decision", sheet_row)),
+            _where(path, _cells(cases, stale, "da_decision", sheet_row)),
             f"{int(stale.sum()):,} DA decision(s) changed after the results were computed "
             "(the Final outcome does not follow them yet)",
             f"Recalculate first (the add-in's Recalculate button, or `cmr-xl recalc "
@@ -64,7 +70,7 @@ def check_decisions(cases: pd.DataFrame, path: Path, send_pending: bool,
     where = _cells(cases, pending, "da_decision", sheet_row)
     if not send_pending:
         raise InputError(
-            L.place(path, L.RESULTS, where),
+            _where(path, where),
             f"{count:,} Hand review conviction(s) have no DA decision",
             "Choose dismiss, reduce or challenge in each 'DA decision' cell and recalculate, "
             f"or export with --send-pending to send them as '{da_decision.pending_words()}'; "
