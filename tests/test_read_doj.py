@@ -418,11 +418,14 @@ def test_a_block_of_old_mac_lines_before_crlf_lines_is_read_line_by_line_as_writ
         "lines as written"]
 
 
-def test_old_mac_lines_then_crlf_lines_count_each_line_once(tmp_path):
-    rows = [csv_line(fields(i + 2)) for i in range(300)]  # the sniff sees only CR lines
+@pytest.mark.parametrize("batch_bytes", [64 << 20, 1000, 1001, 1002])  # CR | LF at a block end
+def test_old_mac_lines_then_crlf_lines_count_each_line_once(tmp_path, monkeypatch,
+                                                             batch_bytes):
+    monkeypatch.setattr(read_doj, "_SNIFF_BYTES", 2000)  # the sniff sees only CR lines
+    rows = [csv_line(fields(i + 2)) for i in range(300)]
     text = "\r".join([HEADER, *rows[:290]]) + "\r" + "\r\n".join(rows[290:]) + "\r\n"
     (tmp_path / "doj.csv").write_bytes(text.encode())
-    table, accounting = read(tmp_path / "doj.csv")
+    table, accounting = read(tmp_path / "doj.csv", batch_bytes=batch_bytes)
     assert table.num_rows == 300 and lines_match(table) and balanced(accounting)
     assert accounting.blank_lines == 0
 

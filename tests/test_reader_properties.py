@@ -98,6 +98,10 @@ def physical_lines(data: bytes) -> int:
     data = data.removeprefix(BOM)
     sample = data[:SNIFF]
     eol = b"\r" if b"\n" not in sample and b"\r" in sample else b"\n"
+    if eol == b"\n":  # a block of old-Mac lines among LF lines: read as lines as written
+        data = (read_doj._cr_line_ends(data) or (data, 0))[0]
+    else:  # old-Mac lines, then maybe CRLF lines, each a line once
+        data = data.replace(b"\r\n", b"\r")
     return data.count(eol) + (1 if data and not data.endswith(eol) else 0)
 
 

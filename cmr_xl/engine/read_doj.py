@@ -657,9 +657,14 @@ class _Block:
     def count_lines(self) -> None:
         arr = np.frombuffer(self.data, dtype=np.uint8)
         step = 1 << 18  # cache-sized slices: twice as fast as one pass over the block
-        newlines = sum(int(np.count_nonzero(arr[i:i + step] == 10))
-                       for i in range(0, len(arr), step))
+        newlines = returns = 0
+        for i in range(0, len(arr), step):
+            part = arr[i:i + step]
+            newlines += int(np.count_nonzero(part == 10))
+            returns += int(np.count_nonzero(part == 13))  # the slice is in cache: cheap
         self.n_lines = newlines + (1 if len(arr) and arr[-1] != 10 else 0)
+        # no CR, or one per line (CRLF): no lone CR can end a record pyarrow counts
+        self.plain_ends = returns in (0, newlines)
         self.ascii = not len(arr) or int(arr.max()) < 128
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -825,6 +830,7 @@ class _FileReader:
                 line = 1
                 first = True
                 to_skip = self.skip_lines
+                ended_cr = False
                 while (data := self._next_block(source, line)) is not None:
                     if first:
                         data = data[self.bom:]
@@ -837,8 +843,12 @@ class _FileReader:
                         line += skipped
                         if not len(data):
                             continue
-                    if self.eol == b"\r":  # old Mac lines; CRLF lines later count once
-                        data = bytes(data).replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+                    if self.eol == b"\r":  # old Mac lines; CRLF lines later count once,
+                        data = bytes(data)  # also when a block ends between CR and LF
+                        if ended_cr and data.startswith(b"\n"):
+                            data = data[1:]
+                        ended_cr = data.endswith(b"\r")
+                        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
                     block = _Block(data, line)
                     table, consumed = self._block(block, final=source.eof and not source.carry)
                     if consumed < block.n_lines:
@@ -1072,7 +1082,8 @@ class _FileReader:
             table, bad = self._parse(block)
             if (bad or table.num_rows != block.n_lines) and self._cr_ends(block).changed:
                 table, bad = self._parse(block)  # old-Mac lines now end in LF
-            if not bad and table.num_rows == block.n_lines:
+            if (not bad and table.num_rows == block.n_lines
+                    and (block.plain_ends or block.lone_cr() < 0)):  # (CR lines + blanks)
                 start = block.first_line
                 placed = _Placed(table, np.arange(start, start + table.num_rows,
                                                   dtype=np.int64), [], 0)
