@@ -30,8 +30,8 @@ def test_the_function_files_register_our_functions(xl, relative):
 @pytest.mark.parametrize(("relative", "scripts"), [
     ("xlwings-server/cmr_scripts.py", {"import_doj_file", "recalculate", "make_live",
                                        "freeze_results", "export_court_copies"}),
-    ("xlwings-lite/main.py", {"recalculate", "make_live", "freeze_results",
-                              "export_court_copies"}),  # no file access in the browser
+    ("xlwings-lite/main.py", {"import_doj_file", "recalculate", "make_live", "freeze_results",
+                              "export_court_copies"}),  # files through Lite's /data
 ])
 def test_the_script_files_offer_our_scripts(xl, relative, scripts):
     module = load(relative)

@@ -2,7 +2,7 @@ Attribute VB_Name = "cmr_xl_ribbon"
 ' cmr-xl ribbon callbacks for the classic xlwings add-in (Windows, local Python).
 ' Each button runs one cmr-xl script on the active workbook; messages come back as
 ' message boxes from Python. Requires the xlwings add-in (or its VBA module) and
-' cmr-xl installed in the interpreter named in xlwings.conf.
+' cmr-xl installed in the interpreter named in %USERPROFILE%\.cmrxl\cmrxl.conf.
 Option Explicit
 
 Private Sub RunCmr(ByVal script As String)

@@ -2,6 +2,8 @@
 # and the lines of requirements.txt into its requirements.txt tab.
 # The functions and scripts live in the cmr-xl package; importing them here registers them
 # (=CMR_DETERMINE, =CMR_CRITERIA_SENTENCES, =CMR_VERSION and the script buttons).
+# Files: add the DOJ file in Lite's Files panel (Python sees it under /data) and write its
+# name under 'Import settings'; court copies are written to /data/court-copies, to download.
 from cmr_xl.xlwings_app.functions import (  # noqa: F401
     cmr_criteria_sentences,
     cmr_determine,
@@ -10,10 +12,7 @@ from cmr_xl.xlwings_app.functions import (  # noqa: F401
 from cmr_xl.xlwings_app.scripts import (  # noqa: F401
     export_court_copies,
     freeze_results,
+    import_doj_file,
     make_live,
     recalculate,
 )
-
-# import_doj_file is left out on purpose: Python in the browser cannot read files on the
-# PC. Fill the workbook with `cmr-xl run DOJ_FILE --county NAME --as-of DATE --workbook
-# BOOK.xlsx` on a PC or server that has the DOJ file, then open BOOK.xlsx here.
