@@ -367,8 +367,11 @@ def recalc(book: str, as_json: bool) -> None:
     from cmr_xl.engine.report import summary_text
     from cmr_xl.workbook.recalc import recalc_workbook
 
+    notes: list[str] = []
     with output_set([book], note=_note):
-        summary = recalc_workbook(book)
+        summary = recalc_workbook(book, notes=notes)
+    for note in notes:  # what the checks of the workbook found (also on About)
+        click.echo(f"note: {note}", err=True)
     if as_json:
         import json
 
@@ -385,10 +388,13 @@ def export(book: str, out: str) -> None:
     from cmr_xl.workbook.court_copies import export_court_copies
 
     check_folder(out)
+    notes: list[str] = []
     with output_set(inputs=[book], note=_note):
-        written = export_court_copies(book, out)
+        written = export_court_copies(book, out, notes=notes)
     for path in written:
         click.echo(f"wrote {path}")
+    for note in notes:
+        click.echo(f"note: {note}", err=True)
 
 
 # --- cmr-xl serve (xlwings Server; the `server` extra) -----------------------------------

@@ -74,12 +74,14 @@ def results_formula(inner: bytes) -> bytes:
 
 
 def bad_crc() -> bytes:
+    """The Results part's stored CRC-32 changed (local header and central directory): its
+    data inflate as before and fail the check (a flipped data byte may fail to inflate)."""
     data = bytearray(GOOD)
-    info = zipfile.ZipFile(io.BytesIO(GOOD)).getinfo(RESULTS)
-    offset = info.header_offset
-    start = offset + 30 + int.from_bytes(data[offset + 26:offset + 28], "little") + int.from_bytes(
-        data[offset + 28:offset + 30], "little")
-    data[start + info.compress_size // 2] ^= 0xFF
+    data[zipfile.ZipFile(io.BytesIO(GOOD)).getinfo(RESULTS).header_offset + 14] ^= 0xFF
+    at = data.find(b"PK\x01\x02")
+    while data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] != RESULTS.encode():
+        at = data.find(b"PK\x01\x02", at + 4)
+    data[at + 16] ^= 0xFF
     return bytes(data)
 
 
@@ -237,6 +239,36 @@ def test_note_below_results_is_left_as_it_is_and_noted(tmp_path: Path,
                    for v in row)
 
 
+def test_a_note_below_results_is_said_by_recalc_and_export_and_goes_from_about_once_removed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with zipfile.ZipFile(io.BytesIO(GOOD)) as archive:
+        row = max(int(n) for n in re.findall(rb'<row r="([0-9]+)"', archive.read(RESULTS))) + 2
+    (tmp_path / "book.xlsx").write_bytes(edited(RESULTS, note_below))
+    said = (f"note: book.xlsx, sheet Results, cell A{row}: 'Checked by JS 2024-03-01' is not a "
+            "conviction (no code section in its row); left as it is")
+    for _ in range(2):  # said each time, on About once
+        code, stderr = invoke(["recalc", "--json", "book.xlsx"], tmp_path, monkeypatch)
+        assert code == 0 and said in stderr.splitlines(), stderr
+    assert about_notes(tmp_path / "book.xlsx") == [said.removeprefix("note: ")]
+    code, stderr = invoke(["export", "book.xlsx", "--out", "courts"], tmp_path, monkeypatch)
+    assert code == 0 and (
+        f"note: book.xlsx, sheet Results, cell A{row}: 'Checked by JS 2024-03-01' is not a "
+        "conviction (no code section in its row); left out of the court copies"
+    ) in stderr.splitlines(), stderr
+    book = openpyxl.load_workbook(tmp_path / "book.xlsx")  # the clerk deletes the note
+    book[L.RESULTS][f"A{row}"] = None
+    book.save(tmp_path / "book.xlsx")
+    code, stderr = invoke(["recalc", "--json", "book.xlsx"], tmp_path, monkeypatch)
+    assert code == 0 and "not a conviction" not in stderr, stderr
+    assert about_notes(tmp_path / "book.xlsx") == []
+
+
+def about_notes(path: Path) -> list[str]:
+    about = openpyxl.load_workbook(path, read_only=True, data_only=True)[L.ABOUT]
+    return [row[2] for row in about.iter_rows(values_only=True)
+            if row[0] and str(row[0]).startswith("note.")]
+
+
 def test_formula_typed_in_results_is_read_as_its_value(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "book.xlsx").write_bytes(results_formula(b"<f>1+1</f><v>2</v>"))
@@ -256,6 +288,9 @@ def test_deleted_lists_sheet_is_noted_by_recalc(tmp_path: Path,
     assert ("book.xlsx: sheet 'Lists' (where the Criteria dropdowns take their choices) is "
             "missing, so the dropdowns offer nothing; copy it from a workbook of `cmr-xl new`"
             ) in notes
+    assert ("note: book.xlsx: sheet 'Lists' (where the Criteria dropdowns take their choices) "
+            "is missing, so the dropdowns offer nothing; copy it from a workbook of `cmr-xl "
+            "new`") in stderr.splitlines()
 
 
 # --- workbooks written from text a workbook cannot hold ---------------------------------

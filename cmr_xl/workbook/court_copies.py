@@ -107,15 +107,19 @@ class Source:
 # --- public entry point --------------------------------------------------------------------
 
 
-def export_court_copies(book_path: str | Path, out_dir: str | Path) -> list[Path]:
+def export_court_copies(book_path: str | Path, out_dir: str | Path,
+                        notes: list[str] | None = None) -> list[Path]:
     """Write one court copy per court of `book_path`'s Results into `out_dir`; returns the
-    paths written, in court order. Every problem a user can fix is an InputError."""
+    paths written, in court order; `notes` gets what was left out. Every problem a user can
+    fix is an InputError."""
     book_path, out = Path(book_path), Path(out_dir)
     book = Workbook(book_path)
     about = read_about(book_path, book=book) if L.ABOUT in book.sheet_names else {}
     _check_criteria_current(book, about)
     source = _source(book, book_path, about)
     cases = read_cases(book)
+    if notes is not None:
+        notes += cases.attrs.get("left_out") or []
     cases = _this_county(cases, source, book_path)
     cases = _reviewed(cases)
     _check_determined(cases, book_path)
@@ -154,6 +158,13 @@ def read_cases(book: Workbook) -> pd.DataFrame:
     check_results_formulas(book, numbers, positions.values())
     frame = pd.DataFrame({key: [_cell(rows[n], col) for n in numbers]
                           for key, col in positions.items()}, dtype=object)
+    kept = set(numbers)
+    frame.attrs["left_out"] = [  # said by export: a note is never dropped without a word
+        f"{L.place(book.path, L.RESULTS, L.a1(n, col))}: {str(rows[n][col])[:60]!r} is not a "
+        "conviction (no code section in its row); left out of the court copies"
+        for n in range(header_row + 1, len(rows)) if n not in kept
+        for col in [next((c for c, v in enumerate(rows[n]) if v not in (None, "")), -1)]
+        if col >= 0]
     for column in REQUIRED_COLUMNS:
         convert = _date if column.kind == "date" else _text
         frame[column.key] = frame[column.key].map(convert).astype(object)

@@ -59,12 +59,15 @@ from cmr_xl.workbook.sheetdata import cell_xml
 OWNED = (L.CRITERIA, L.RESULTS, L.SUMMARY, L.ABOUT)
 
 
-def recalc_workbook(path: str | Path) -> dict[str, Any]:
+def recalc_workbook(path: str | Path, notes: list[str] | None = None) -> dict[str, Any]:
     """Determine again from the workbook's own criteria and facts and rewrite what the
-    criteria change. Returns summary.json's content."""
+    criteria change. Returns summary.json's content; `notes` gets what the checks of the
+    workbook found (also on About)."""
     path = Path(path)
     book = Workbook(path)
     content = recalculated_content(path, book)
+    if notes is not None:
+        notes += workbook_notes(content)
     package = Package(path)
     parts = package.sheet_parts()
     for sheet in OWNED:
@@ -84,6 +87,22 @@ def recalc_workbook(path: str | Path) -> dict[str, Any]:
     with atomic_path(path) as temporary:
         package.write(temporary)
     return content.summary or {}
+
+
+_NO_LISTS = ("(where the Criteria dropdowns take their choices) is missing, so the "
+             "dropdowns offer nothing; copy it from a workbook of `cmr-xl new`")
+_STRAY = " is not a conviction (no code section in its row); left as it is"
+
+
+def _workbook_check(note: str) -> bool:
+    """A note recalc's own checks of the workbook wrote (not one of the run's notes)."""
+    return note.endswith((_NO_LISTS, _STRAY))
+
+
+def workbook_notes(content: WorkbookContent) -> list[str]:
+    """What recalc's checks of the workbook found, for the command to print."""
+    return [note for note in (content.audit.get("rows") or {}).get("notes") or []
+            if _workbook_check(note)]
 
 
 def recalculated_content(path: str | Path, book: Workbook | None = None) -> WorkbookContent:
@@ -106,14 +125,13 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     sheet, row, col = criterion_locations(book).get("related_charges", (L.CRITERIA, 0, 0))
     check_related_charges_held(criteria, about, L.place(path, sheet, L.a1(row, col)))
     audit = audit_from_about(about)
-    notes = list(audit["rows"].get("notes") or [])
+    # the checks of this workbook replace those of an earlier recalc (a fixed problem goes)
+    notes = [note for note in audit["rows"].get("notes") or [] if not _workbook_check(note)]
     workbook_notes = list(facts.attrs.get("stray_notes") or [])
     if L.LISTS not in book.sheet_names:
-        workbook_notes.append(f"{path.name}: sheet '{L.LISTS}' (where the Criteria dropdowns "
-                              "take their choices) is missing, so the dropdowns offer nothing; "
-                              "copy it from a workbook of `cmr-xl new`")
+        workbook_notes.append(f"{path.name}: sheet '{L.LISTS}' {_NO_LISTS}")
     notes += [note for note in workbook_notes if note not in notes]
-    if notes:
+    if notes or audit["rows"].get("notes"):
         audit["rows"]["notes"] = notes
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None,
