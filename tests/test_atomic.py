@@ -179,15 +179,15 @@ def test_killed_court_copy_export_leaves_the_old_copies_whole(doj, tmp_path):
     book = tmp_path / "book.xlsx"
     assert CliRunner().invoke(cli, run_args(doj, "--workbook", str(book))).exit_code == 0
     out = tmp_path / "court"
-    assert CliRunner().invoke(cli, ["export", str(book), "--out", str(out)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["export", str(book), "--out", str(out), "--send-pending"]).exit_code == 0
     before = {p.name: digest(p) for p in out.iterdir()}
     first = sorted(before)[0]
 
-    partial = kill_mid_write(tmp_path, f".{first}.", "export", str(book), "--out", str(out))
+    partial = kill_mid_write(tmp_path, f".{first}.", "export", str(book), "--out", str(out), "--send-pending")
     assert not zipfile.is_zipfile(partial)  # killed after 3 pieces of 1 KB of the copy
 
     left_behind(out, partial)
     assert {p.name: digest(p) for p in out.iterdir() if not p.name.startswith(".")} == before
     for name in before:
         CalamineWorkbook.from_path(str(out / name)).get_sheet_by_name("Cases").to_python()
-    next_run_cleans_up(out, "export", str(book), "--out", str(out))
+    next_run_cleans_up(out, "export", str(book), "--out", str(out), "--send-pending")

@@ -196,7 +196,7 @@ def test_hostile_criteria_cell_is_refused_by_name(case: str, tmp_path: Path,
     code, stderr = invoke(["run", "good.csv", "--county", "SACRAMENTO", "--criteria",
                            "book.xlsx"], tmp_path, monkeypatch)
     assert code == 2, stderr
-    code, stderr = invoke(["export", "book.xlsx", "--out", "courts"], tmp_path, monkeypatch)
+    code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     cell = message.split(": ", 1)[0]
     assert (code, stderr.startswith(f"error: {cell}: this criterion was changed")) == (2, True)
 
@@ -232,7 +232,7 @@ def test_note_below_results_is_left_as_it_is_and_noted(tmp_path: Path,
                "is not a conviction" in n for n in notes), notes
     with zipfile.ZipFile(tmp_path / "book.xlsx") as archive:  # the note is kept as typed
         assert b"<t>Checked by JS 2024-03-01</t>" in archive.read(RESULTS)
-    code, stderr = invoke(["export", "book.xlsx", "--out", "courts"], tmp_path, monkeypatch)
+    code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     assert code == 0, stderr
     cases = openpyxl.load_workbook(next((tmp_path / "courts").glob("*.xlsx")), read_only=True)
     assert not any("Checked by JS" in str(v) for row in cases["Cases"].iter_rows(values_only=True)
@@ -250,7 +250,7 @@ def test_a_note_below_results_is_said_by_recalc_and_export_and_goes_from_about_o
         code, stderr = invoke(["recalc", "--json", "book.xlsx"], tmp_path, monkeypatch)
         assert code == 0 and said in stderr.splitlines(), stderr
     assert about_notes(tmp_path / "book.xlsx") == [said.removeprefix("note: ")]
-    code, stderr = invoke(["export", "book.xlsx", "--out", "courts"], tmp_path, monkeypatch)
+    code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     assert code == 0 and (
         f"note: book.xlsx, sheet Results, cell A{row}: 'Checked by JS 2024-03-01' is not a "
         "conviction (no code section in its row); left out of the court copies"
@@ -272,7 +272,7 @@ def about_notes(path: Path) -> list[str]:
 def test_formula_typed_in_results_is_read_as_its_value(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "book.xlsx").write_bytes(results_formula(b"<f>1+1</f><v>2</v>"))
-    for args in (["recalc", "book.xlsx"], ["export", "book.xlsx", "--out", "courts"]):
+    for args in (["recalc", "book.xlsx"], ["export", "book.xlsx", "--out", "courts", "--send-pending"]):
         code, stderr = invoke(args, tmp_path, monkeypatch)
         assert code == 0, stderr
 
@@ -337,7 +337,7 @@ def test_court_copies_of_it_hold_the_same_text(illegal_book: Path, tmp_path: Pat
     (tmp_path / "book.xlsx").write_bytes(illegal_book.read_bytes())
     code, stderr = invoke(["recalc", "book.xlsx"], tmp_path, monkeypatch)
     assert code == 0, stderr
-    code, stderr = invoke(["export", "book.xlsx", "--out", "courts"], tmp_path, monkeypatch)
+    code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     assert code == 0, stderr
     names = [v for path in (tmp_path / "courts").glob("*.xlsx")
              for row in openpyxl.load_workbook(path)["Cases"].iter_rows(values_only=True)
