@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.output_set import OutputSet, check_folder, check_input, output_set
 
 BYTES_PER_ROW_ESTIMATE = 400
+SUMMARY_PDF = "summary.pdf"
 
 
 def _fail(error: InputError) -> None:
@@ -63,10 +64,44 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
         raise click.BadParameter(f"{value} is outside the dates cmr-xl supports "
                                  f"({AS_OF_EARLIEST} to {AS_OF_LATEST})")
+    if day > date.today():
+        click.echo(f"warning: --as-of {day} is in the future: ages, years since conviction "
+                   "and sentences still being served are computed as of that day, not today "
+                   "(the statewide review date was 2020-07-01)", err=True)
     return day
 
 
-@click.group(cls=Cli)
+def _xlsx(_ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A workbook path must end in .xlsx: anything else would be a workbook Excel refuses
+    to open under that name (or a CSV overwritten with a zip)."""
+    if value is not None and Path(value).suffix.lower() != ".xlsx":
+        suffix = Path(value).suffix or "no extension"
+        raise click.BadParameter(
+            f"{value!r} has {suffix}: a cmr-xl workbook is an Excel .xlsx file; name it "
+            f"{Path(value).with_suffix('.xlsx').name!r}"
+            + (" (the CSV files are written with --csv-dir DIR)"
+               if Path(value).suffix.lower() == ".csv" else ""), param=param)
+    return value
+
+
+def _saved_book(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A saved workbook: .xlsx, or .xlsm as the classic add-in saves one."""
+    if value is not None and Path(value).suffix.lower() == ".xlsm":
+        return value
+    return _xlsx(ctx, param, value)
+
+
+def _examples(*lines: str) -> str:
+    """A command's epilog: examples shown by --help, kept as written (\b)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+@click.group(cls=Cli, epilog=_examples(
+    "cmr-xl demo",
+    "cmr-xl run doj.csv --county SACRAMENTO --as-of 2020-07-01 --workbook sac.xlsx",
+    "cmr-xl recalc sac.xlsx",
+    "cmr-xl export sac.xlsx --out court --per court",
+    "cmr-xl COMMAND --help   (each command's options and examples)"))
 @click.version_option(__version__, prog_name="cmr-xl")
 def cli() -> None:
     """Clear My Record for Excel: Prop 64 (HS 11361.8) relief determinations from a CA DOJ
@@ -97,27 +132,71 @@ def load_criteria(path: str | None, as_of: date | None) -> tuple[Criteria, list[
     return load_criteria_file(path, as_of=as_of)
 
 
+class Progress:
+    """One bar for a whole command on a terminal: reading the DOJ file fills READ_SHARE
+    of it (rows counted against an estimate from the file size, never past its share),
+    determining and each output written the rest, and it ends at 100% when the command's
+    work is done. Silent (every call does nothing) when stderr is a file or a pipe."""
+
+    STEPS = 1000
+    READ_SHARE = 0.7
+
+    def __init__(self, bar: Any, rows_estimate: int, outputs: int) -> None:
+        self.bar, self.rows_estimate = bar, max(rows_estimate, 1)
+        self.read_end = int(self.STEPS * self.READ_SHARE)
+        self.step = (self.STEPS - self.read_end) // (outputs + 1)  # determining, then outputs
+        self.rows = self.parts = 0
+
+    def read(self, rows: int) -> None:
+        """`rows` more rows read (the pipeline's progress callback)."""
+        self.rows += rows
+        self._to(min(self.read_end * self.rows // self.rows_estimate, self.read_end - 1))
+
+    def done(self, label: str) -> None:
+        """A part of the work is over; `label` names the next one."""
+        self.parts += 1
+        if self.bar is not None:
+            self.bar.label = label
+        self._to(self.read_end + self.parts * self.step)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.label = "Done"
+            self._to(self.STEPS)
+
+    def _to(self, position: int) -> None:
+        if self.bar is not None and position > self.bar.pos:
+            self.bar.update(min(position, self.STEPS) - self.bar.pos)
+
+
 @contextmanager
-def progress_bar(paths: Sequence[str], label: str) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on a terminal; silent when output goes to a file or a pipe."""
+def progress_bar(paths: Sequence[str], label: str, outputs: int = 0) -> Iterator[Progress]:
+    """A Progress over reading `paths` and writing `outputs` outputs; a bar only when
+    stderr is a terminal."""
     if not sys.stderr.isatty():
-        yield None
+        yield Progress(None, 1, outputs)
         return
     total = sum(Path(p).stat().st_size for p in paths if Path(p).exists())
-    with click.progressbar(length=max(total // BYTES_PER_ROW_ESTIMATE, 1), label=label,
-                           file=sys.stderr, show_pos=True) as bar:
-        yield bar.update
+    with click.progressbar(length=Progress.STEPS, label=label, file=sys.stderr,
+                           show_percent=True, show_pos=False, show_eta=False) as bar:
+        progress = Progress(bar, total // BYTES_PER_ROW_ESTIMATE, outputs)
+        yield progress
+        progress.finish()
 
 
 # --- commands -------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog=_examples(
+    "cmr-xl generate --county SACRAMENTO --people 2000 --seed 64 --out sac.csv",
+    "cmr-xl generate --county YOLO --people 100 --out yolo.csv --no-header"))
 @click.option("--county", required=True, help="County whose DA runs the review, e.g. SACRAMENTO.")
 @click.option("--people", type=click.IntRange(1, 1_000_000), required=True,
               help="How many people (RAP sheets), up to 1,000,000 (about 92 million rows).")
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True)
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="Random seed: the same seed, county and people give the same file.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="The DOJ research file (CSV) to write.")
 @click.option("--no-header", is_flag=True, help="Write the file without its header line.")
 def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> None:
     """Write a synthetic DOJ research file (never real data), reproducible by seed."""
@@ -130,24 +209,29 @@ def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> 
                f"({made.county}, seed {made.seed})")
 
 
-@cli.command()
+@cli.command(epilog=_examples(
+    "cmr-xl run doj.csv --county SACRAMENTO --as-of 2020-07-01 --workbook sac.xlsx",
+    "cmr-xl run part1.csv part2.csv --county SACRAMENTO --as-of 2020-07-01 --csv-dir out",
+    "cmr-xl run doj.csv --county SACRAMENTO --as-of 2020-07-01 --criteria ours.yaml --json"))
 @click.argument("doj_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--county", required=True, help="Only this county's Prop 64 convictions are determined.")
 @click.option("--as-of", callback=_as_of, required=True, help="Date eligibility is computed at, YYYY-MM-DD.")
 @click.option("--criteria", "criteria_path", type=click.Path(dir_okay=False),
               help="YAML/JSON criteria, a BEAR eligibility_options.json, or a workbook (.xlsx).")
-@click.option("--workbook", type=click.Path(dir_okay=False), help="Write a filled workbook here.")
+@click.option("--workbook", type=click.Path(dir_okay=False), callback=_xlsx,
+              help="Write a filled workbook (.xlsx) here.")
 @click.option("--csv-dir", type=click.Path(file_okay=False),
-              help="Write prop64_results.csv, summary.json, rejected_rows.csv and "
-              "set_aside_convictions.csv here.")
+              help="Write prop64_results.csv, summary.json, summary.pdf (one page for the "
+              "court), rejected_rows.csv and set_aside_convictions.csv here.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of the table.")
 def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str | None,
         workbook: str | None, csv_dir: str | None, as_json: bool) -> None:
-    """Determine every Prop 64 conviction in COUNTY from one or more DOJ files."""
+    """Determine every Prop 64 conviction in the county from DOJ_FILES (one or more DOJ
+    research files of that county, read as one)."""
     inputs = [*doj_files, *([criteria_path] if criteria_path else [])]
     with _outputs(_run_targets(workbook, csv_dir), inputs):
         criteria, scenarios = load_criteria(criteria_path, as_of)
-        result = _run(doj_files, county, criteria, scenarios)
+        result = _run_and_write(doj_files, county, criteria, scenarios, workbook, csv_dir)
         rejected = len(result.accounting.rejects)
         if rejected and not csv_dir:
             from cmr_xl.engine.csv_bundle import REJECTS_CSV
@@ -156,7 +240,6 @@ def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str
                        f"reasons, are written only with --csv-dir DIR (to {REJECTS_CSV}): run "
                        "again with it to see them", err=True)
         _warn_set_aside(result, csv_dir)
-        _write_outputs(result, workbook, csv_dir)
     _print_summary(result, as_json)
 
 
@@ -179,7 +262,9 @@ def _warn_set_aside(result: Any, csv_dir: str | None) -> None:
 def _run_targets(workbook: str | None, csv_dir: str | None) -> list[Path]:
     from cmr_xl.engine.csv_bundle import bundle_paths
 
-    return [*(bundle_paths(csv_dir) if csv_dir else []), *([Path(workbook)] if workbook else [])]
+    return [*(bundle_paths(csv_dir) if csv_dir else []),
+            *([Path(csv_dir) / SUMMARY_PDF] if csv_dir else []),
+            *([Path(workbook)] if workbook else [])]
 
 
 @contextmanager
@@ -194,15 +279,34 @@ def _outputs(targets: Sequence[str | Path], inputs: Sequence[str | Path] = ()
 
 
 def _run(paths: Sequence[str], county: str, criteria: Criteria,
-         scenarios: Sequence[Criteria]) -> Any:
+         scenarios: Sequence[Criteria], progress: Progress | None = None) -> Any:
     from cmr_xl.engine.pipeline import run as run_pipeline
 
-    with progress_bar(paths, "Reading DOJ file") as update:
-        result = run_pipeline(list(paths), county, criteria, scenarios, progress=update)
-    # what the reader repaired, rejected or found odd: said on the terminal, not only in
-    # summary.json and on the workbook's About sheet
+    if progress is None:
+        with progress_bar(paths, "Reading DOJ file") as own:
+            result = run_pipeline(list(paths), county, criteria, scenarios, progress=own.read)
+        _say_notes(result)
+        return result
+    return run_pipeline(list(paths), county, criteria, scenarios, progress=progress.read)
+
+
+def _say_notes(result: Any) -> None:
+    """What the reader repaired, rejected or found odd: said on the terminal, not only in
+    summary.json and on the workbook's About sheet."""
     for note in result.accounting.notes:
         click.echo(f"note: {note}", err=True)
+
+
+def _run_and_write(paths: Sequence[str], county: str, criteria: Criteria,
+                   scenarios: Sequence[Criteria], workbook: str | None,
+                   csv_dir: str | None) -> Any:
+    """Read, determine and write the outputs under one progress bar that ends at 100%
+    when the last output is written; the reader's notes follow the bar."""
+    outputs = bool(csv_dir) + bool(workbook)
+    with progress_bar(paths, "Reading DOJ file", outputs=outputs) as progress:
+        result = _run(paths, county, criteria, scenarios, progress)
+        _write_outputs(result, workbook, csv_dir, progress)
+    _say_notes(result)
     return result
 
 
@@ -210,14 +314,20 @@ def _note(text: str) -> None:
     click.echo(f"note: {text}", err=True)
 
 
-def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None) -> None:
+def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
+                   progress: Progress | None = None) -> None:
+    say = progress.done if progress else (lambda _label: None)
     if csv_dir:
-        from cmr_xl.engine.csv_bundle import write_csv_bundle
+        from cmr_xl.engine.csv_bundle import summary_document, write_csv_bundle
+        from cmr_xl.pdf_summary import write_summary_pdf
 
+        say("Writing CSV files")
         write_csv_bundle(result, csv_dir)
+        write_summary_pdf(summary_document(result), Path(csv_dir) / SUMMARY_PDF)
     if workbook:
         from cmr_xl.workbook.writer import write_workbook
 
+        say("Writing workbook")
         write_workbook(result, workbook)
 
 
@@ -233,10 +343,11 @@ def _print_summary(result: Any, as_json: bool) -> None:
         click.echo(summary_text(result.summary))
 
 
-@cli.command()
+@cli.command(epilog=_examples("cmr-xl demo", "cmr-xl demo --out /tmp/demo --people 500"))
 @click.option("--out", "out", type=click.Path(file_okay=False), default="cmr-xl-demo",
               show_default=True, help="Folder for the synthetic file, workbook and CSVs.")
-@click.option("--people", type=click.IntRange(1, 1_000_000), default=2000, show_default=True)
+@click.option("--people", type=click.IntRange(1, 1_000_000), default=2000, show_default=True,
+              help="How many synthetic people (RAP sheets) to make.")
 def demo(out: str, people: int) -> None:
     """Make a synthetic county file, run it with default criteria, write a filled
     workbook and the CSV bundle, print the summary. Offline; no real data."""
@@ -252,22 +363,27 @@ def demo(out: str, people: int) -> None:
         criteria = Criteria()
         scenario = criteria.with_changes(name="Dismiss all HS 11359 felonies",
                                          felony_11359="dismiss")
-        result = _run([str(doj)], "SACRAMENTO", criteria, [scenario])
+        result = _run_and_write([str(doj)], "SACRAMENTO", criteria, [scenario], str(book),
+                                str(folder))
         _warn_set_aside(result, str(folder))
-        _write_outputs(result, str(book), str(folder))
     _print_summary(result, as_json=False)
 
 
-@cli.command()
+@cli.command(epilog=_examples(
+    "cmr-xl explain doj.csv --county SACRAMENTO --as-of 2020-07-01 --cii 12345678",
+    "cmr-xl explain doj.csv --county SACRAMENTO --as-of 2020-07-01 --case 98F01234"))
 @click.argument("doj_files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--county", required=True)
-@click.option("--as-of", callback=_as_of, required=True)
-@click.option("--criteria", "criteria_path", type=click.Path(dir_okay=False))
+@click.option("--county", required=True, help="Only this county's Prop 64 convictions.")
+@click.option("--as-of", callback=_as_of, required=True,
+              help="Date eligibility is computed at, YYYY-MM-DD.")
+@click.option("--criteria", "criteria_path", type=click.Path(dir_okay=False),
+              help="YAML/JSON criteria, a BEAR eligibility_options.json, or a workbook (.xlsx).")
 @click.option("--cii", help="Only this person's convictions (CII number).")
 @click.option("--case", "case_number", help="Only convictions with this case number.")
 def explain(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str | None,
             cii: str | None, case_number: str | None) -> None:
-    """Show why each conviction got its determination: the checks, in order."""
+    """Show why each conviction in DOJ_FILES got its determination: the checks, in
+    order."""
     criteria, _ = load_criteria(criteria_path, as_of)
     result = _run(doj_files, county, criteria, [])
     facts, determined = result.facts, result.determinations
@@ -310,7 +426,9 @@ def _day(value: Any) -> str:
     return str(value)[:10] if _present(value) else "unknown"
 
 
-@cli.command(name="criteria")
+@cli.command(name="criteria", epilog=_examples(
+    "cmr-xl criteria", "cmr-xl criteria --criteria ours.yaml",
+    "cmr-xl criteria --template > ours.yaml"))
 @click.option("--criteria", "criteria_path", type=click.Path(dir_okay=False),
               help="Criteria file to print (defaults when absent).")
 @click.option("--template", is_flag=True, help="Print a criteria YAML file with every key.")
@@ -347,10 +465,10 @@ def _yaml_value(value: Any) -> str:
     return repr(value) if value == "" else str(value)
 
 
-@cli.command()
-@click.argument("book", type=click.Path(dir_okay=False))
+@cli.command(epilog=_examples("cmr-xl new sacramento.xlsx"))
+@click.argument("book", type=click.Path(dir_okay=False), callback=_xlsx)
 def new(book: str) -> None:
-    """Write a fresh, empty cmr-xl workbook template."""
+    """Write a fresh, empty cmr-xl workbook template to BOOK (.xlsx)."""
     from cmr_xl.workbook.template import new_workbook
 
     if Path(book).exists():
@@ -359,17 +477,21 @@ def new(book: str) -> None:
     click.echo(f"wrote {book}")
 
 
-@cli.command()
-@click.argument("book", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True)
+@cli.command(epilog=_examples("cmr-xl recalc sacramento.xlsx",
+                             "cmr-xl recalc sacramento.xlsx --json"))
+@click.argument("book", type=click.Path(exists=True, dir_okay=False), callback=_saved_book)
+@click.option("--json", "as_json", is_flag=True,
+              help="Print summary.json's figures instead of the table.")
 def recalc(book: str, as_json: bool) -> None:
-    """Re-apply the Criteria cells of a saved workbook: rewrite Results, Summary, About."""
+    """Re-apply the Criteria cells of BOOK, a saved workbook: rewrite Results, Summary,
+    About."""
     from cmr_xl.engine.report import summary_text
     from cmr_xl.workbook.recalc import recalc_workbook
 
     notes: list[str] = []
     with output_set([book], note=_note):
         summary = recalc_workbook(book, notes=notes)
+    _say_recalculated(book, summary)
     for note in notes:  # what the checks of the workbook found (also on About)
         click.echo(f"note: {note}", err=True)
     if as_json:
@@ -380,30 +502,55 @@ def recalc(book: str, as_json: bool) -> None:
         click.echo(summary_text(summary))
 
 
-@cli.command()
+def _say_recalculated(book: str, summary: dict[str, Any]) -> None:
+    """What recalc wrote, in words (on stderr, so that --json stays one document)."""
+    counted = sum((summary.get("chosen") or {}).get("determinations", {}).values())
+    criteria = (summary.get("criteria") or {}).get("name", "the workbook's criteria")
+    click.echo(f"wrote {book}: {counted:,} Prop 64 conviction(s) determined again under "
+               f"{criteria!r} as of {summary.get('as_of', 'the workbook date')}; rewrote the "
+               "Results determinations, the Summary, the About sheet and the Criteria "
+               "sheet's 'Used in the results' column; kept everything else", err=True)
+
+
+@cli.command(epilog=_examples(
+    "cmr-xl export sacramento.xlsx --out court",
+    "cmr-xl export sacramento.xlsx --out court --per county"))
 @click.argument("book", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", "out", type=click.Path(file_okay=False), required=True)
-def export(book: str, out: str) -> None:
-    """Write one macro-free court copy per court from a filled workbook."""
-    from cmr_xl.workbook.court_copies import export_court_copies
+@click.option("--out", "out", type=click.Path(file_okay=False), required=True,
+              help="Folder for the court copies, AB 1793 notices and summary.pdf.")
+@click.option("--per", type=click.Choice(["court", "county"]), default="court",
+              show_default=True,
+              help="One file per court (historic court codes of one court together) or one "
+              "for the whole county.")
+@click.option("--send-pending", is_flag=True,
+              help="Send Hand review convictions that have no DA decision as 'Pending DA "
+              "review' (without it, export refuses and names their cells).")
+def export(book: str, out: str, per: str, send_pending: bool) -> None:
+    """Write court copies and AB 1793 notices (HS 11361.9(b)-(c)), macro-free and values
+    only, and summary.pdf, a one-page summary, from BOOK, a filled workbook."""
+    from cmr_xl.workbook.court_copies import export_for_courts
 
     check_folder(out)
     notes: list[str] = []
     with output_set(inputs=[book], note=_note):
-        written = export_court_copies(book, out, notes=notes)
+        written = export_for_courts(book, out, per=per, send_pending=send_pending, notes=notes)
     for path in written:
         click.echo(f"wrote {path}")
     for note in notes:
         click.echo(f"note: {note}", err=True)
 
 
+
 # --- cmr-xl serve (xlwings Server; the `server` extra) -----------------------------------
 
 
-@cli.command()
+@cli.command(epilog=_examples(
+    "cmr-xl serve",
+    "cmr-xl serve --host 0.0.0.0 --port 8443 --certfile cert.pem --keyfile key.pem"))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; 127.0.0.1 keeps it on this machine (put HTTPS in front).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
+              help="Port to listen on.")
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False),
               help="HTTPS certificate (PEM); with --keyfile. Office.js add-ins need HTTPS.")
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False), help="HTTPS private key (PEM).")

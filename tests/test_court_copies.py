@@ -42,6 +42,10 @@ IDENTIFIERS = ("REQ_SSN", "PRI_SSN", "REQ_CDL", "PRI_CDL", "FBI_NUMBER", "PRI_ID
 
 
 def invoke(*args: str):
+    """The real command; an export sends Hand review rows as pending (the demo county has
+    some, with no DA decision: tests/test_da_decisions.py covers the refusal)."""
+    if args and args[0] == "export":
+        args = (*args, "--send-pending")
     return CliRunner().invoke(cli, list(args))
 
 
@@ -71,7 +75,7 @@ def book(doj, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def copies(book, tmp_path_factory) -> list[Path]:
-    return export_court_copies(book, tmp_path_factory.mktemp("court"))
+    return export_court_copies(book, tmp_path_factory.mktemp("court"), send_pending=True)
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +93,39 @@ def case_key(row: dict) -> tuple:
                                                   "conviction_date", "determination"))
 
 
-def test_one_copy_per_court_with_safe_file_names(copies, results):
-    courts = {r["Court"] for r in results}
-    assert len(copies) == len(courts) >= 2
-    assert {p.name for p in copies} == {
-        "court-copy_" + re.sub(r"[^A-Z0-9]+", "-", c.upper()).strip("-") + ".xlsx" for c in courts}
-    assert "court-copy_CASC-SACRAMENTO.xlsx" in {p.name for p in copies}
+def _place(court: str) -> str:
+    """The court as a person names it, written here independently of court_copies.court_group."""
+    return re.sub(r"^CA(SC|MC|JC) ", "", court.strip().upper())
+
+
+def test_one_copy_per_court_historic_court_codes_together(copies, results):
+    """CAMC SACRAMENTO (the municipal court before unification) and CASC SACRAMENTO are
+    one court today: one copy holds both, so no person is split across two files."""
+    assert {r["Court"] for r in results} == {"CASC SACRAMENTO", "CAMC SACRAMENTO"}
+    assert [p.name for p in copies] == ["court-copy_SACRAMENTO.xlsx"]
+    rows = sheet_rows(copies[0], "Cases")
+    assert {r[rows[0].index("Court")] for r in rows[1:]} == {"CASC SACRAMENTO",
+                                                              "CAMC SACRAMENTO"}
+
+
+def test_export_per_county_writes_one_copy_and_one_notice_for_the_county(book, tmp_path):
+    result = invoke("export", str(book), "--out", str(tmp_path), "--per", "county")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ab1793-notice_SACRAMENTO-COUNTY.xlsx", "court-copy_SACRAMENTO-COUNTY.xlsx",
+        "summary.pdf"]
+
+
+def test_courts_with_other_places_get_their_own_copy(tmp_path):
+    header = [c.label for c in RESULT_COLUMNS]
+    book = _hand_made(tmp_path / "book.xlsx", {"Results": [
+        header, _case("CASC SACRAMENTO", "A1"), _case("CAMC SACRAMENTO", "A2"),
+        _case("CAMC ELK  GROVE", "E1"), _case("", "N1")]})
+    copies = export_court_copies(book, tmp_path / "out", send_pending=True)
+    assert [p.name for p in copies] == ["court-copy_COURT-NOT-RECORDED.xlsx",
+                                        "court-copy_ELK-GROVE.xlsx", "court-copy_SACRAMENTO.xlsx"]
+    cases = sheet_rows(copies[2], "Cases")
+    assert [r[cases[0].index("Case number")] for r in cases[1:]] == ["A1", "A2"]
 
 
 def test_each_copy_holds_exactly_its_courts_cases_ordered_by_case_number(copies, results):
@@ -103,8 +134,8 @@ def test_each_copy_holds_exactly_its_courts_cases_ordered_by_case_number(copies,
         assert rows[0] == [c.label for c in CASE_COLUMNS]
         cases = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
         court = cases[0]["Court"]
-        assert {c["Court"] for c in cases} == {court}
-        expected = Counter(case_key(r) for r in results if r["Court"] == court)
+        assert {_place(c["Court"]) for c in cases} == {_place(court)}
+        expected = Counter(case_key(r) for r in results if _place(r["Court"]) == _place(court))
         assert Counter(case_key(c) for c in cases) == expected
         numbers = [as_text(c["Case number"]) for c in cases]
         assert numbers == sorted(numbers)
@@ -197,22 +228,23 @@ def test_about_names_the_source_workbook_and_its_hash(copies, book):
         assert about["County"] == COUNTY
         assert str(about["Eligibility as of"])[:10] == "2020-07-01"
         assert about["Cases in this copy"] == len(sheet_rows(path, "Cases")) - 1
-        assert about["Court"] == sheet_rows(path, "Cases")[1][0]
+        assert about["Court"] == _place(sheet_rows(path, "Cases")[1][0])
+        assert about["Court records (as DOJ names them)"] == "CAMC SACRAMENTO, CASC SACRAMENTO"
 
 
 def test_cli_export_writes_and_prints_every_copy(book, tmp_path):
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    printed = [line.removeprefix("wrote ") for line in result.output.splitlines()]
+    printed = [line.removeprefix("wrote ") for line in result.stdout.splitlines()]
     assert printed and all(Path(p).exists() for p in printed)
     assert sorted(Path(p).name for p in printed) == sorted(
         p.name for p in (tmp_path / "out").iterdir())
 
 
 def test_export_again_replaces_the_copies_in_place(book, tmp_path):
-    first = export_court_copies(book, tmp_path)
+    first = export_court_copies(book, tmp_path, send_pending=True)
     first[0].chmod(0o640)
-    second = export_court_copies(book, tmp_path)
+    second = export_court_copies(book, tmp_path, send_pending=True)
     assert first == second
     assert first[0].stat().st_mode & 0o777 == 0o640
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
@@ -242,6 +274,7 @@ def _case(court: str, case: str, county: str = COUNTY, name: str = "DOE,JANE") -
               "case_number": case, "conviction_type": "Prop 64", "conviction_date": "2001-02-03",
               "code_section": "11357(A) HS", "section": "11357", "level": "Misdemeanor",
               "determination": "Eligible for Dismissal", "reason": "Misdemeanor or Infraction",
+              "outcome": "Eligible for Dismissal",
               "relief": "Dismiss and seal", "trace": "level > misdemeanor"}
     return [values.get(c.key) for c in RESULT_COLUMNS]
 
@@ -259,7 +292,7 @@ def test_a_renamed_results_sheet_is_named_in_the_message(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
     book = _hand_made(tmp_path / "book.xlsx", {"Results (2)": [header, _case("CASC X", "1")]})
     with pytest.raises(InputError) as error:
-        export_court_copies(book, tmp_path / "out")
+        export_court_copies(book, tmp_path / "out", send_pending=True)
     assert "Sheet 'Results (2)' holds the results: rename it back to 'Results'" in str(error.value)
 
 
@@ -278,7 +311,7 @@ def test_header_found_below_a_title_and_other_counties_left_out(tmp_path):
         "Results": [["Prop 64 results, printed"], [], header, _case("CASC SACRAMENTO", "B2"),
                     _case("CASC SACRAMENTO", "A1"), _case("CASC YOLO", "Y1", county="YOLO")],
         "About": [[None, "About"], [], ["county", "County", COUNTY]]})
-    [copy] = export_court_copies(book, tmp_path / "out")
+    [copy] = export_court_copies(book, tmp_path / "out", send_pending=True)
     rows = sheet_rows(copy, "Cases")
     assert [r[rows[0].index("Case number")] for r in rows[1:]] == ["A1", "B2"]
     assert "YOLO" not in str(rows)
@@ -320,7 +353,7 @@ def test_an_output_folder_that_cannot_be_made_is_exit_2(book, tmp_path):
 
 
 def test_a_copy_open_in_libreoffice_or_excel_stops_the_export_before_any_write(book, tmp_path):
-    for lock in (".~lock.court-copy_CASC-SACRAMENTO.xlsx#", "~$court-copy_CAMC-SACRAMENTO.xlsx"):
+    for lock in (".~lock.court-copy_SACRAMENTO.xlsx#", "~$ab1793-notice_SACRAMENTO.xlsx"):
         out = tmp_path / lock.strip(".~$#")
         out.mkdir()
         (out / lock).write_text("someone,host")
@@ -331,7 +364,7 @@ def test_a_copy_open_in_libreoffice_or_excel_stops_the_export_before_any_write(b
 
 
 def test_a_read_only_copy_is_exit_2_and_left_alone(book, tmp_path):
-    [first, *_] = export_court_copies(book, tmp_path)
+    [first, *_] = export_court_copies(book, tmp_path, send_pending=True)
     before = first.read_bytes()
     first.chmod(0o444)
     result = invoke("export", str(book), "--out", str(tmp_path))
@@ -362,7 +395,7 @@ def test_a_workbook_resaved_by_libreoffice_gives_the_same_copies(book, copies, t
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}",
                     "--convert-to", "xlsx", "--outdir", str(tmp_path / "resaved"), str(book)],
                    check=True, capture_output=True, timeout=180)
-    again = export_court_copies(tmp_path / "resaved" / book.name, tmp_path / "out")
+    again = export_court_copies(tmp_path / "resaved" / book.name, tmp_path / "out", send_pending=True)
     assert [p.name for p in again] == [p.name for p in copies]
     for new, old in zip(again, copies, strict=True):
         for sheet in ("Cases", "Summary"):
@@ -392,7 +425,7 @@ def test_a_renamed_criteria_sheet_is_still_checked_through_its_defined_names(boo
     """Excel keeps each criterion's defined name (crit_...) on its cell when the sheet is
     renamed: the export finds the criteria there, so a rename never skips the check."""
     renamed = _renamed_as_excel_does(book, tmp_path / "renamed.xlsx", "Criteria", "Settings")
-    again = export_court_copies(renamed, tmp_path / "same")
+    again = export_court_copies(renamed, tmp_path / "same", send_pending=True)
     assert [p.name for p in again] == [p.name for p in copies]
 
     edited, cell = _criterion_edited(book, tmp_path / "edited.xlsx", "felony_11359",
@@ -444,5 +477,5 @@ def test_a_row_inserted_above_the_criteria_does_not_stop_the_export(book, copies
     sheet.protection.sheet = False
     sheet.insert_rows(3)
     workbook.save(tmp_path / "inserted.xlsx")
-    again = export_court_copies(tmp_path / "inserted.xlsx", tmp_path / "out")
+    again = export_court_copies(tmp_path / "inserted.xlsx", tmp_path / "out", send_pending=True)
     assert [p.name for p in again] == [p.name for p in copies]

@@ -44,7 +44,7 @@ COUNTY = "SACRAMENTO"
 OLD, NEW = "2020-07-01", "2021-01-01"
 TIMEOUT = 120
 BOOK = "out/book.xlsx"
-OUTPUTS = [f"out/{p.name}" for p in bundle_paths("out")] + [BOOK]
+OUTPUTS = [f"out/{p.name}" for p in bundle_paths("out")] + ["out/summary.pdf", BOOK]
 
 
 def cmr(folder: Path, *argv: str, env: dict[str, str] | None = None,
@@ -308,10 +308,13 @@ def test_a_name_too_long_for_the_file_system_is_exit_2(empty_doj):
 def test_the_input_is_never_an_output(empty_doj):
     (empty_doj / "doj.csv").write_bytes(b"x")
     os.link(empty_doj / "doj.csv", empty_doj / "same.xlsx")
-    for path in ("doj.csv", "./doj.csv", str(empty_doj / "doj.csv"), "same.xlsx"):
+    os.link(empty_doj / "doj.csv", empty_doj / "doj.xlsx")
+    for path in ("doj.xlsx", "./doj.xlsx", str(empty_doj / "doj.xlsx"), "same.xlsx"):
         done = run_into(empty_doj, "--workbook", path)
         assert done.returncode == 2
         assert done.stderr.startswith(f"error: {Path(path)}: is one of the input files. ")
+    done = run_into(empty_doj, "--workbook", "doj.csv")  # not even a workbook name
+    assert done.returncode == 2 and "a cmr-xl workbook is an Excel .xlsx file" in done.stderr
     assert (empty_doj / "doj.csv").read_bytes() == b"x"
 
 

@@ -40,6 +40,8 @@ from cmr_xl.engine.output_set import output_set
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.cell_text import clean_text
+from cmr_xl.workbook.decisions import check_decisions
+from cmr_xl.workbook.printing import print_setup
 from cmr_xl.workbook.reader import (
     Workbook,
     check_results_formulas,
@@ -49,7 +51,13 @@ from cmr_xl.workbook.reader import (
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
 FILE_PREFIX = "court-copy_"
+SUMMARY_PDF = "summary.pdf"
 NO_COURT = "Court not recorded"
+#: DOJ names a court by its kind and place: CASC (superior), CAMC (municipal), CAJC
+#: (justice) SACRAMENTO. Trial court unification (1998-2001) merged each county's
+#: municipal and justice courts into its superior court, which holds their records now:
+#: one court to a person, so the copies group by the place without the historic kind.
+COURT_KIND = re.compile(r"^\s*CA(?:SC|MC|JC)\s+(?=\S)", re.IGNORECASE)
 HEADER_SEARCH_ROWS = 20
 SHEET_ROW = "_sheet_row"  # 0-based row of a case on the Results sheet, for messages
 ERROR_VALUE = re.compile(r"^#(?:NAME\?|N/A|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|BUSY!|GETTING_DATA)")
@@ -107,29 +115,60 @@ class Source:
 # --- public entry point --------------------------------------------------------------------
 
 
-def export_court_copies(book_path: str | Path, out_dir: str | Path,
-                        notes: list[str] | None = None) -> list[Path]:
-    """Write one court copy per court of `book_path`'s Results into `out_dir`; returns the
-    paths written, in court order; `notes` gets what was left out. Every problem a user can
-    fix is an InputError."""
+def export_court_copies(book_path: str | Path, out_dir: str | Path, per: str = "court",
+                        send_pending: bool = False) -> list[Path]:
+    """Write one court copy per court (or one for the county, `per="county"`) of
+    `book_path`'s Results into `out_dir`; returns the paths written, in court order.
+    Every problem a user can fix is an InputError."""
+    return export_for_courts(book_path, out_dir, per=per, notices=False, summary=False,
+                             send_pending=send_pending)
+
+
+def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = "court",
+                      notices: bool = True, summary: bool = True, send_pending: bool = False,
+                      notes: list[str] | None = None) -> list[Path]:
+    """Court copies, AB 1793 notices (notices.py) and summary.pdf (pdf_summary.py), one
+    output set: checked and locked before the first write, all appear together or none.
+    Returns the paths written: copies, then notices, then the PDF."""
     book_path, out = Path(book_path), Path(out_dir)
     book = Workbook(book_path)
     about = read_about(book_path, book=book) if L.ABOUT in book.sheet_names else {}
     _check_criteria_current(book, about)
     source = _source(book, book_path, about)
     cases = read_cases(book)
-    if notes is not None:
-        notes += cases.attrs.get("left_out") or []
+    left_out = list(cases.attrs.get("left_out") or [])
     cases = _this_county(cases, source, book_path)
     cases = _reviewed(cases)
     _check_determined(cases, book_path)
-    courts = split_by_court(cases)
-    targets = [out / name for name in _file_names(courts)]
+    said = check_decisions(cases, book_path, send_pending, SHEET_ROW)  # DA decisions
+    if notes is not None:
+        notes += left_out + said
+    courts = split_by_court(cases, per=per, county=source.county)
+    copies = [out / name for name in _file_names(courts)]
+    targets = list(copies)
+    if notices:
+        from cmr_xl.workbook.notices import notice_file_names, write_notice
+
+        notice_targets = [out / name for name in notice_file_names(courts)]
+        targets += notice_targets
+    document = None
+    if summary:
+        from cmr_xl.workbook.recalc import recalculated_content
+
+        document = recalculated_content(book_path, book).summary or {}
+        targets.append(out / SUMMARY_PDF)
     exported = datetime.now(UTC).replace(microsecond=0)
     # checked and locked before the first write; all copies appear together or none
     with output_set(targets, inputs=[book_path]):
-        for (court, frame), target in zip(courts.items(), targets, strict=True):
+        for (court, frame), target in zip(courts.items(), copies, strict=True):
             write_court_copy(target, court, frame, source, exported)
+        if notices:
+            for (court, frame), target in zip(courts.items(), notice_targets, strict=True):
+                write_notice(target, court, frame, source, exported)
+        if document is not None:
+            from cmr_xl.pdf_summary import write_summary_pdf
+
+            write_summary_pdf(document, out / SUMMARY_PDF)
     return targets
 
 
@@ -375,13 +414,30 @@ def _this_county(cases: pd.DataFrame, source: Source, path: Path) -> pd.DataFram
     return kept
 
 
-def split_by_court(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """{court: its cases ordered by case number}, courts in alphabetical order."""
-    court = cases["court"].map(lambda v: (v or "").strip() or NO_COURT)
-    ordered = cases.assign(_court=court, _order=range(len(cases))).sort_values(
-        ["_court", "case_number", "name", "conviction_date", "code_section", "_order"],
+def court_group(description: str | None) -> str:
+    """The court as a person names it: DOJ's court description without its historic kind
+    (CASC/CAMC/CAJC SACRAMENTO -> SACRAMENTO), spaces made single; NO_COURT when empty."""
+    text = re.sub(r"\s+", " ", description.strip()) if isinstance(description, str) else ""
+    return COURT_KIND.sub("", text) if text else NO_COURT
+
+
+def split_by_court(cases: pd.DataFrame, per: str = "court",
+                   county: str = "") -> dict[str, pd.DataFrame]:
+    """{court: its cases ordered by court and case number}, courts in alphabetical order;
+    with `per="county"` one group, '<COUNTY> COUNTY', holding every court's cases. A
+    court's historic codes (CASC, CAMC...) are one group (court_group)."""
+    if per not in ("court", "county"):
+        raise ValueError(f"per must be 'court' or 'county', not {per!r}")
+    if per == "county":
+        whole = f"{county or 'ALL'} COUNTY"
+        court = pd.Series(whole, index=cases.index, dtype=object)
+    else:
+        court = cases["court"].map(court_group)
+    ordered = cases.assign(_court=court, _place=cases["court"].map(court_group),
+                           _order=range(len(cases))).sort_values(
+        ["_court", "_place", "case_number", "name", "conviction_date", "code_section", "_order"],
         key=_sort_key, na_position="last", kind="stable")
-    return {name: group.drop(columns=["_court", "_order"]).reset_index(drop=True)
+    return {name: group.drop(columns=["_court", "_place", "_order"]).reset_index(drop=True)
             for name, group in ordered.groupby("_court", sort=True)}
 
 
@@ -477,9 +533,8 @@ class _CopyBook:
         self._rows(about, about_rows(self.court, self.cases, self.source, self.exported))
         about.set_column(0, 0, 30)
         about.set_column(1, 1, 70)
-        for sheet in (summary, about):
-            sheet.set_landscape()
-            sheet.fit_to_pages(1, 0)
+        print_setup(summary, f"Prop 64 court copy: {self.court}: summary", one_page=True)
+        print_setup(about, f"Prop 64 court copy: {self.court}: about", landscape=False)
         cases.activate()
         self.wb.close()
 
@@ -504,12 +559,7 @@ class _CopyBook:
         last = max(len(self.cases), 1)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, last, len(CASE_COLUMNS) - 1)
-        ws.repeat_rows(0)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        court = self.court.replace("&", "&&")
-        ws.set_header(f"&L{court}&RProp 64 court copy")
-        ws.set_footer("&LPrinted &D&RPage &P of &N")
+        print_setup(ws, f"Prop 64 court copy: {self.court}", header_rows=1)
 
     def _rows(self, ws: Worksheet, rows: list[tuple[str, list[Any]]]) -> None:
         """Report rows: the style of the first cell; numbers in a table get a count style."""
@@ -564,12 +614,12 @@ def summary_rows(court: str, cases: pd.DataFrame, source: Source) -> list[tuple[
         ("header", head),
     ]
     for label, chosen in groups:
-        determined = cases.loc[chosen, "determination"]
+        determined = cases.loc[chosen, "outcome"]  # the DA decision's, else the determination
         rows.append(("label", [label, int((chosen & felony).sum()), int((chosen & ~felony).sum()),
                                int(chosen.sum()), *[int((determined == d).sum())
                                                     for d in DETERMINATIONS]]))
     person = _person_keys(cases)
-    relief_given = cases["determination"].isin([DISMISSAL, REDUCTION])
+    relief_given = cases["outcome"].isin([DISMISSAL, REDUCTION])
     rows += [
         ("text", []),
         ("header", ["People", "Count"]),
@@ -597,6 +647,9 @@ def about_rows(court: str, cases: pd.DataFrame, source: Source,
     rows = [
         ("cmr-xl version", __version__),
         ("Court", court),
+        ("Court records (as DOJ names them)",
+         ", ".join(sorted({c for c in cases["court"] if isinstance(c, str) and c}))
+         or "not recorded"),
         ("County", source.county or "not recorded"),
         ("Eligibility as of", source.as_of if isinstance(source.as_of, date)
          else (source.as_of or "not recorded")),

@@ -1,0 +1,218 @@
+"""AB 1793 notices (HS 11361.9(b)-(c)): what the District Attorney tells the court and the
+public defender after reviewing the convictions DOJ identified.
+
+One workbook per court (or one for the county), beside the court copies, made from the
+same cases (court_copies.read_cases: the court columns only, this county, reviewed):
+
+- Notice: to whom, from whom, the counts of each list, and what each list means;
+- Not challenged: the convictions the court acts on (dismiss and seal, redesignate,
+  recall and resentence), HS 11361.9(c);
+- Challenged: the convictions the DA challenges, each with its grounds (HS 11361.9(b):
+  does not meet HS 11361.8, or an unreasonable risk to public safety, PC 1170.18(c));
+- Outside Prop 64: convictions after 11/09/2016, which HS 11361.8 does not reach (told
+  apart from a challenge, so that the court does not read one as the other);
+- Pending DA review: Hand review rows with no DA decision, only when there are any.
+
+The final outcome is the DA decision's when the Results carry one (column "Final
+outcome"), else the determination. Values only, no macros, printable like every sheet.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from xlsxwriter.exceptions import XlsxWriterException
+from xlsxwriter.worksheet import Worksheet
+
+from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
+from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.files import atomic_path
+from cmr_xl.engine.law import load_law
+from cmr_xl.workbook import court_copies as C
+from cmr_xl.workbook.printing import print_setup
+
+NOTICE_PREFIX = "ab1793-notice_"
+NOTICE, NOT_CHALLENGED, CHALLENGED, OUTSIDE, PENDING = (
+    "Notice", "Not challenged", "Challenged", "Outside Prop 64", "Pending DA review")
+LISTS = (NOT_CHALLENGED, CHALLENGED, OUTSIDE, PENDING)
+#: The columns of each list: (label, case key or a computed key, width).
+_WHO = [("Case number", "case_number", 13), ("Name", "name", 24), ("Date of birth", "dob", 12),
+        ("CII", "cii", 11), ("Conviction date", "conviction_date", 11),
+        ("Code section", "code_section", 13), ("Level", "level", 11),
+        ("Court (as DOJ names it)", "court", 18)]
+COLUMNS = {
+    NOT_CHALLENGED: [*_WHO, ("Relief the court orders", "relief", 30)],
+    CHALLENGED: [*_WHO, ("Grounds of the challenge (HS 11361.9(b))", "_grounds", 52)],
+    OUTSIDE: [*_WHO, ("Why it is outside Prop 64", "reason", 36)],
+    PENDING: [*_WHO, ("Eligibility Reason", "reason", 40)],
+}
+MEANING = {
+    NOT_CHALLENGED: "The DA does not challenge these convictions: the court dismisses and "
+                    "seals, redesignates, or recalls and resentences each as its Relief says "
+                    "(HS 11361.9(c)).",
+    CHALLENGED: "The DA challenges these convictions on the grounds given for each (HS "
+                "11361.9(b)); the public defender is informed of each challenge.",
+    OUTSIDE: "Convicted after 11/09/2016, under the law as Prop 64 changed it: HS 11361.8 "
+             "does not reach them. Not a challenge; no action is asked.",
+    PENDING: "Not yet decided by the DA (Hand review): a notice will follow.",
+}
+_GROUND_NOT_MET = "Does not meet HS 11361.8"
+
+
+def notice_file_names(courts: Iterable[str]) -> list[str]:
+    """`ab1793-notice_SACRAMENTO.xlsx`, named as the court's copy is."""
+    return [name.replace(C.FILE_PREFIX, NOTICE_PREFIX, 1) for name in C._file_names(courts)]
+
+
+def final_outcome(cases: pd.DataFrame) -> pd.Series:
+    """The DA decision's outcome where the Results carry one, else the determination."""
+    if "outcome" in cases:
+        given = cases["outcome"].map(lambda v: v if isinstance(v, str) and v.strip() else None)
+        return given.where(given.notna(), cases["determination"])
+    return cases["determination"]
+
+
+def notice_lists(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The cases of each list (LISTS order); the rest (a related charge the court leaves
+    as it is) are in none."""
+    words = load_law("decision_order")
+    outside_words = {r["relief"] for r in words["rules"] if r.get("relief")}
+    outcome = final_outcome(cases)
+    relief = cases["relief"].fillna("").astype(str)
+    prop64_or_dismissed = (cases["conviction_type"] == C.PROP64_TYPE) | (outcome == DISMISSAL)
+    acts = outcome.isin([DISMISSAL, REDUCTION]) & prop64_or_dismissed
+    outside = (outcome == NOT_ELIGIBLE) & relief.isin(outside_words)
+    challenged = ((outcome == NOT_ELIGIBLE) & ~outside
+                  & (cases["conviction_type"] == C.PROP64_TYPE))
+    pending = (outcome == HAND_REVIEW)
+    frame = cases.assign(_grounds=_grounds(cases))
+    return {NOT_CHALLENGED: frame[acts.to_numpy()], CHALLENGED: frame[challenged.to_numpy()],
+            OUTSIDE: frame[outside.to_numpy()], PENDING: frame[pending.to_numpy()]}
+
+
+def _grounds(cases: pd.DataFrame) -> pd.Series:
+    """The DA's grounds when typed; else 'Does not meet HS 11361.8: <the reason>'."""
+    typed = (cases["da_grounds"] if "da_grounds" in cases
+             else pd.Series(None, index=cases.index, dtype=object))
+    typed = typed.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
+    derived = cases["reason"].map(lambda r: f"{_GROUND_NOT_MET}: {r}" if r else _GROUND_NOT_MET)
+    return typed.where(typed.notna(), derived)
+
+
+def write_notice(target: Path, court: str, cases: pd.DataFrame, source: C.Source,
+                 exported: datetime) -> Path:
+    """Write one notice atomically, as court_copies.write_court_copy writes a copy."""
+    try:
+        memory = io.BytesIO()
+        _NoticeBook(memory, court, cases, source, exported).write()
+        data = memory.getbuffer()
+        with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+            for start in range(0, len(data), C.WRITE_CHUNK):
+                handle.write(data[start:start + C.WRITE_CHUNK])
+    except XlsxWriterException as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(str(target), f"could not be written ({reason})",
+                         "Close the file if it is open in Excel, check the disk has room and "
+                         "the folder is writable, then export again") from None
+    return target
+
+
+class _NoticeBook(C._CopyBook):
+    """A notice: the Notice sheet, then one sheet per list; values only."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.wb.set_properties({
+            "title": f"AB 1793 notice (HS 11361.9): {self.court}",
+            "subject": "Prop 64 convictions the DA challenges and does not challenge",
+            "author": "cmr-xl", "created": self.exported.replace(tzinfo=None)})
+        self.lists = notice_lists(self.cases)
+
+    def write(self) -> None:
+        notice = self.wb.add_worksheet(NOTICE)
+        self._rows(notice, self.notice_rows())
+        notice.set_column(0, 0, 62)
+        notice.set_column(1, 2, 14)
+        for row, (style, values) in enumerate(self.notice_rows()):
+            if style == "note" and len(str(values[0])) > 70:  # a sentence: wrapped
+                notice.set_row(row, 15 * (len(str(values[0])) // 70 + 1))
+                notice.write_string(row, 0, str(values[0]), self._wrapped())
+        print_setup(notice, f"AB 1793 notice: {self.court}", landscape=False, one_page=True)
+        for name in LISTS:
+            frame = self.lists[name]
+            if name == PENDING and frame.empty:
+                continue
+            self._list(self.wb.add_worksheet(name), name, frame)
+        notice.activate()
+        self.wb.close()
+
+    def _wrapped(self) -> Any:
+        if not hasattr(self, "_wrap"):
+            self._wrap = self.wb.add_format({"text_wrap": True, "valign": "top",
+                                             "italic": True, "font_color": "#595959"})
+        return self._wrap
+
+    def notice_rows(self) -> list[tuple[str, list[Any]]]:
+        county = self.source.county or "the"
+        people = C._person_keys(self.cases)
+        rows: list[tuple[str, list[Any]]] = [
+            ("title", ["Notice of review of Prop 64 convictions (HS 11361.9(b)-(c))"]),
+            ("text", [f"To: the Superior Court ({self.court}) and the Public Defender of "
+                      f"{county} County"]),
+            ("text", [f"From: the District Attorney of {county} County"]),
+            ("text", [f"Date: {self.exported.date().isoformat()}; eligibility as of "
+                      f"{C._day(self.source.as_of)}; criteria: "
+                      f"{self.source.criteria_name or 'not recorded'}"]),
+            ("note", ["The District Attorney has reviewed every conviction below, from the "
+                      "list DOJ sent under HS 11361.9(a). Each sheet of this workbook lists "
+                      "one kind; this page counts them."]),
+            ("text", []),
+            ("header", ["List (sheet)", "Convictions", "People"]),
+        ]
+        for name in LISTS:
+            frame = self.lists[name]
+            if name == PENDING and frame.empty:
+                continue
+            rows.append(("label", [name, len(frame),
+                                   int(people.loc[frame.index].nunique())]))
+        rows.append(("text", []))
+        acts = self.lists[NOT_CHALLENGED]["relief"].map(lambda v: v or "Not stated")
+        rows.append(("header", ["Not challenged, by relief", "Convictions", "People"]))
+        for text, count in sorted(acts.value_counts().items(), key=lambda kv: (-kv[1], kv[0])):
+            chosen = acts.index[acts == text]
+            rows.append(("label", [text, int(count), int(people.loc[chosen].nunique())]))
+        rows.append(("text", []))
+        for name in LISTS:
+            if name == PENDING and self.lists[name].empty:
+                continue
+            rows.append(("note", [f"{name}: {MEANING[name]}"]))
+        if not self.lists[PENDING].empty:
+            rows.append(("note", [f"Warning: {len(self.lists[PENDING]):,} conviction(s) are "
+                                  "not yet decided by the DA."]))
+        return rows
+
+    def _list(self, ws: Worksheet, name: str, frame: pd.DataFrame) -> None:
+        columns = COLUMNS[name]
+        ws.set_row(0, 30)
+        for col, (label, _key, width) in enumerate(columns):
+            ws.set_column(col, col, width)
+            ws.write_string(0, col, label, self.fmt("header"))
+        wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        for row, values in enumerate(frame[[key for _, key, _ in columns]].itertuples(
+                index=False, name=None), start=1):
+            for col, value in enumerate(values):
+                self._value(ws, row, col, value)
+            grounds = values[-1]
+            if isinstance(grounds, str) and len(grounds) > columns[-1][2]:
+                ws.write_string(row, len(columns) - 1, grounds, wrap)
+                ws.set_row(row, 15 * (len(grounds) // columns[-1][2] + 1))
+        if frame.empty:
+            ws.write_string(1, 0, "None.")
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, max(len(frame), 1), len(columns) - 1)
+        print_setup(ws, f"AB 1793 notice: {self.court}: {name}", header_rows=1)
