@@ -234,7 +234,7 @@ def test_note_below_results_is_left_as_it_is_and_noted(tmp_path: Path,
         assert b"<t>Checked by JS 2024-03-01</t>" in archive.read(RESULTS)
     code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     assert code == 0, stderr
-    cases = openpyxl.load_workbook(next((tmp_path / "courts").glob("*.xlsx")), read_only=True)
+    cases = openpyxl.load_workbook(next((tmp_path / "courts").glob("court-copy_*.xlsx")), read_only=True)
     assert not any("Checked by JS" in str(v) for row in cases["Cases"].iter_rows(values_only=True)
                    for v in row)
 
@@ -339,7 +339,7 @@ def test_court_copies_of_it_hold_the_same_text(illegal_book: Path, tmp_path: Pat
     assert code == 0, stderr
     code, stderr = invoke(["export", "book.xlsx", "--out", "courts", "--send-pending"], tmp_path, monkeypatch)
     assert code == 0, stderr
-    names = [v for path in (tmp_path / "courts").glob("*.xlsx")
+    names = [v for path in (tmp_path / "courts").glob("court-copy_*.xlsx")
              for row in openpyxl.load_workbook(path)["Cases"].iter_rows(values_only=True)
              for v in row if isinstance(v, str) and v.startswith("DOE\ufffd")]
     assert names == ["DOE\ufffd,JANE\ufffd\ufffd"]

@@ -139,7 +139,7 @@ def test_cli_recalc_and_its_error_for_a_bad_cell(original, tmp_path):
     path = clerk_edits(original, tmp_path)
     done = CliRunner().invoke(cli, ["recalc", str(path), "--json"])
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output)["chosen"]["dismissals_by_section"]["11359"] > 0
+    assert json.loads(done.stdout)["chosen"]["dismissals_by_section"]["11359"] > 0
     wb = openpyxl.load_workbook(path)
     age = next(c for c in L.criterion_cells() if c.spec.key == "relief_age_threshold")
     wb[L.CRITERIA][age.address] = "fifty"
@@ -163,7 +163,7 @@ def test_recalc_keeps_the_reader_notes_on_about_and_in_its_summary(tmp_path):
     wb.save(path)
     done = CliRunner().invoke(cli, ["recalc", str(path), "--json"])
     assert done.exit_code == 0, done.output
-    assert json.loads(done.output)["rows"]["notes"] == result.accounting.notes
+    assert json.loads(done.stdout)["rows"]["notes"] == result.accounting.notes
     about = read_about(path)
     assert about["computed_by"].endswith("(recalc)")
     assert about["notes"] == 3

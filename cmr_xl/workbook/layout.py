@@ -157,7 +157,7 @@ RESULTS_FOLDED = frozenset({
 })
 RESULTS_WIDTHS = {"text": 14, "date": 11, "number": 9, "bool": 9}
 RESULTS_WIDE = {"name": 24, "court": 26, "offense": 30, "determination": 21, "reason": 40,
-                "relief": 30, "trace": 60, "code_section": 12, "outcome": 21,
+                "relief": 50, "trace": 60, "code_section": 12, "outcome": 21,
                 "da_decision": 11, "da_grounds": 30, "reason_category": 30,
                 "charge_text": 24, "convicted_offense": 24, "reading_notes": 30,
                 "other_sections": 18, "prior_super_strikes": 18, "prior_pc290_offenses": 18}

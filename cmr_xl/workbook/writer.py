@@ -42,8 +42,10 @@ from cmr_xl.workbook.content import (
     row_heights,
     summary_cells,
 )
+from cmr_xl.workbook.printing import print_setup
 from cmr_xl.workbook.sheetdata import _strings, rows_xml, splice_rows
 
+SUMMARY_PRINT_LAST_COL = 7  # H: the Summary's tables; the chart sits to their right
 OUTCOME_COLORS = {DISMISSAL: "#C6EFCE", REDUCTION: "#DDEBF7", NOT_ELIGIBLE: "#E7E6E6",
                   HAND_REVIEW: "#FFEB9C"}
 CHART_COLORS = {DISMISSAL: "#70AD47", REDUCTION: "#4472C4", NOT_ELIGIBLE: "#A5A5A5",
@@ -169,8 +171,25 @@ class _Book:
                          {"hidden": True})
         about.set_column(L.ABOUT_LABEL_COL, L.ABOUT_LABEL_COL, L.ABOUT_LABEL_WIDTH)
         about.set_column(L.ABOUT_VALUE_COL, L.ABOUT_VALUE_COL, L.ABOUT_VALUE_WIDTH)
+        self._printing(criteria, results, summary, about,
+                       max((c.row for c in summary_sheet), default=0))
         criteria.activate()
         self.wb.close()
+
+    def _printing(self, criteria: Worksheet, results: Worksheet, summary: Worksheet,
+                  about: Worksheet, summary_last_row: int) -> None:
+        """Page setup of every sheet (printing.py): Results prints the review columns (who,
+        determination, reason, DA decision, final outcome, relief: readable on one page
+        wide) with its header on every page; the Summary's tables (columns A-H, not the
+        chart beside them, which would shrink the text to 5 points) fit one portrait page."""
+        county = self.content.county or "county"
+        print_setup(criteria, f"Prop 64 criteria: {county}", landscape=False)
+        last = [c.key for c in RESULT_COLUMNS].index("relief")
+        print_setup(results, f"Prop 64 results: {county}", header_rows=1, last_col=last,
+                    last_row=max(len(self.content.facts), 1))
+        print_setup(summary, f"Prop 64 summary: {county}", one_page=True, landscape=False,
+                    last_col=SUMMARY_PRINT_LAST_COL, last_row=summary_last_row)
+        print_setup(about, f"About these results: {county}", landscape=False)
 
     # --- Criteria -------------------------------------------------------------------------
 
@@ -408,5 +427,3 @@ class _Book:
             "type": "text", "criteria": "begins with", "value": NOT_ADDING_UP,
             "format": self.wb.add_format({"bg_color": "#C00000", "font_color": "#FFFFFF",
                                           "bold": True})})
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
