@@ -72,7 +72,9 @@ def test_a_renamed_sheet_is_named(book, tmp_path):
 
 
 def test_a_missing_results_column_is_named(book, tmp_path):
-    path = edited(book, tmp_path, lambda wb: wb[L.RESULTS].cell(1, 5).__setattr__("value", "X"))
+    county = L.results_col("county") + 1
+    path = edited(book, tmp_path,
+                  lambda wb: wb[L.RESULTS].cell(1, county).__setattr__("value", "X"))
     with pytest.raises(InputError,
                        match=r"^edited.xlsx, sheet Results, row 1: the column 'County' is missing"):
         read_facts(path)

@@ -425,6 +425,15 @@ def _with_reading(facts: pd.DataFrame, trace: np.ndarray) -> np.ndarray:
     return trace
 
 
+def trace_steps(trace: str) -> list[str]:
+    """A trace's checks in the order they were made (the trace shows the deciding one
+    first); a 'read:' note is left out (explain prints it on its own)."""
+    parts = str(trace).split(" | ")
+    before = next((p[len("checked before: "):] for p in parts
+                   if p.startswith("checked before: ")), "")
+    return ([s for s in before.split(" > ") if s] if before else []) + parts[:1]
+
+
 def _pick(value: np.ndarray | str, mask: np.ndarray) -> np.ndarray | str:
     return value[mask] if isinstance(value, np.ndarray) else value
 
