@@ -407,7 +407,9 @@ def explain(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path:
             click.echo(f"  charged: {_shown(f['charge_text'], 'blank')}")
         if _present(f["reading_notes"]):
             click.echo(f"  read: {f['reading_notes']}")
-        for step in str(d["trace"]).split(" > "):
+        from cmr_xl.engine.eligibility import trace_steps
+
+        for step in trace_steps(d["trace"]):
             click.echo(f"  - {step}")
         click.echo(f"  => {d['determination']}: {d['reason']}\n")
 
