@@ -1,11 +1,14 @@
-"""Render each sheet of a filled demo workbook to docs/img/<sheet>.png.
+"""Render each sheet of a filled demo workbook to docs/img/<sheet>.png, and what
+`cmr-xl export` gives the court: a court copy, an AB 1793 notice and summary.pdf.
 
     python docs/render_images.py
 
 A synthetic county (never real data) is run with the default criteria and one what-if
 scenario, written as a workbook, then each sheet is printed alone by LibreOffice
 headless to PDF (a private profile, recalculation on load) and its first page turned
-into a PNG with poppler's pdftoppm. Needs `soffice` and `pdftoppm` on the PATH.
+into a PNG with poppler's pdftoppm. The court copy and the notice are printed as they
+are, with their own page setup (header, PC 11105 footer, page numbers): the pictures
+show whole printed pages, so anything cut off shows. Needs `soffice` and `pdftoppm`.
 """
 
 from __future__ import annotations
@@ -18,11 +21,13 @@ from pathlib import Path
 
 import openpyxl
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.print_settings import PrintArea
 
 from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
 from cmr_xl.engine.synthetic import generate_doj_file
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook.court_copies import export_for_courts
 from cmr_xl.workbook.writer import write_workbook
 
 IMG = Path(__file__).resolve().parent / "img"
@@ -52,6 +57,9 @@ def one_sheet(book: Path, sheet: str, target: Path) -> Path:
     wb = openpyxl.load_workbook(book)
     for ws in wb.worksheets:
         ws.sheet_state = "visible" if ws.title == sheet else "hidden"
+        if ws.title != sheet:  # LibreOffice prints a hidden sheet's print area too
+            ws._print_area = PrintArea()  # empty: no print area
+            ws.print_title_rows = None
     ws = wb[sheet]
     wb.active = wb.worksheets.index(ws)
     ws.print_area = SHEETS[sheet]
@@ -102,12 +110,41 @@ def render(book: Path, work: Path) -> list[Path]:
     return made
 
 
+def to_pdf(path: Path, work: Path, profile: Path) -> Path:
+    subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(work), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    return work / path.with_suffix(".pdf").name
+
+
+def page_png(pdf: Path, page: int, name: str, dpi: int = 110) -> Path:
+    """One whole printed page (margins, header and footer included)."""
+    target = IMG / name
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                    "-singlefile", str(pdf), str(target)], check=True, timeout=60)
+    return target.with_suffix(".png")
+
+
+def render_court(book: Path, work: Path) -> list[Path]:
+    """A court copy's first page, the notice's front page and first list, summary.pdf."""
+    profile = work / "profile"
+    out = work / "court"
+    written = export_for_courts(book, out, send_pending=True)
+    copy = next(p for p in written if p.name.startswith("court-copy_"))
+    notice = next(p for p in written if p.name.startswith("ab1793-notice_"))
+    copy_pdf, notice_pdf = to_pdf(copy, work, profile), to_pdf(notice, work, profile)
+    return [page_png(copy_pdf, 1, "court-copy"), page_png(notice_pdf, 1, "notice"),
+            page_png(notice_pdf, 2, "notice-list"),
+            page_png(out / "summary.pdf", 1, "summary-pdf")]
+
+
 def main() -> None:
     if not shutil.which("soffice") or not shutil.which("pdftoppm"):
         raise SystemExit("needs LibreOffice (soffice) and poppler (pdftoppm)")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        for png in render(demo_workbook(work), work):
+        book = demo_workbook(work)
+        for png in [*render(book, work), *render_court(book, work)]:
             print(f"wrote {png}")
 
 
