@@ -75,12 +75,12 @@ def _xlsx(_ctx: click.Context, param: click.Parameter, value: str | None) -> str
     """A workbook path must end in .xlsx: anything else would be a workbook Excel refuses
     to open under that name (or a CSV overwritten with a zip)."""
     if value is not None and Path(value).suffix.lower() != ".xlsx":
-        suffix = Path(value).suffix or "no extension"
-        raise click.BadParameter(
-            f"{value!r} has {suffix}: a cmr-xl workbook is an Excel .xlsx file; name it "
-            f"{Path(value).with_suffix('.xlsx').name!r}"
+        option = param.opts[0] if param.opts and param.opts[0].startswith("-") else "BOOK"
+        raise InputError(
+            value, f"is not a workbook name ({option}): a cmr-xl workbook is an Excel .xlsx "
+            "file", f"Name it {Path(value).with_suffix('.xlsx').name!r}"
             + (" (the CSV files are written with --csv-dir DIR)"
-               if Path(value).suffix.lower() == ".csv" else ""), param=param)
+               if Path(value).suffix.lower() == ".csv" else "") + "; nothing was written")
     return value
 
 

@@ -195,7 +195,8 @@ def _hand_made_results(path: Path, names: list[str]) -> Path:
         values = {"person_id": f"P{row}", "name": name, "county": COUNTY, "court": "CASC X",
                   "case_number": name, "conviction_type": "Prop 64", "section": "11357",
                   "level": "Misdemeanor", "determination": "Eligible for Dismissal",
-                  "reason": name, "relief": "Dismiss and seal"}
+                  "outcome": "Eligible for Dismissal", "reason": name,
+                  "relief": "Dismiss and seal"}
         for col, column in enumerate(RESULT_COLUMNS):
             if column.key in values:
                 sheet.write_string(row, col, values[column.key])

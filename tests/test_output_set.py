@@ -96,6 +96,10 @@ def kind(sets: dict[str, Path], path: Path) -> str:
     elif name.endswith(".xlsx"):
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("About").to_python()
         as_of = next(str(r[2])[:10] for r in rows if r and r[0] == "as_of")
+    elif name.endswith(".pdf"):  # summary.pdf: read with poppler, as printed
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        as_of = text.split("Eligibility as of ")[1][:10]
     else:
         found = [k for k in ("old", "new") if digest(sets[k] / "out" / name) == digest(path)]
         assert found, f"{name} is neither the old nor the new one"
