@@ -356,10 +356,11 @@ def demo(out: str, people: int) -> None:
     folder = Path(out)
     doj = folder / "synthetic_doj_sacramento.csv"
     book = folder / "cmr-xl-sacramento.xlsx"
-    with _outputs(_run_targets(str(book), str(folder)), [doj]):
+    with _outputs([doj]):  # the synthetic file is written first: the run reads it
         made = generate_doj_file(doj, county="SACRAMENTO", people=people, seed=64)
-        click.echo(f"synthetic DOJ file: {doj} ({made.rows:,} rows, {made.people:,} people)",
-                   err=True)
+    click.echo(f"synthetic DOJ file: {doj} ({made.rows:,} rows, {made.people:,} people)",
+               err=True)
+    with _outputs(_run_targets(str(book), str(folder)), [doj]):
         criteria = Criteria()
         scenario = criteria.with_changes(name="Dismiss all HS 11359 felonies",
                                          felony_11359="dismiss")
