@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 from conftest import decide
+from rapsheet import RapSheet
 
 from cmr_xl.engine.criteria import Criteria
 
@@ -94,6 +95,35 @@ def test_an_unreadable_sentence_goes_to_hand_review_never_counted_as_no_sentence
         HAND, f"Sentence unreadable ({written}): check the court record")
     assert only(result, "11357 HS").determination == DISMISS  # the others go on
     assert pd.isna(only(result, "11357 HS").sentence_unreadable)
+
+
+def test_an_unreadable_sentence_on_another_conviction_leaves_every_sentence_completed_unknown(
+        sheet):
+    """A felony possession for sale whose own one-year sentence ended long ago; the same
+    person's later burglary has a sentence DOJ wrote as 'ABC' years, maybe still running.
+    "Every sentence completed" cannot be known: hand review naming that sentence, never a
+    dismissal on the sentences that happen to be readable."""
+    person = sheet.person()
+    person.conviction("11359", "20100101", sentence=(("1", "Y"),))
+    person.conviction("459", "20150101", sentence=(("ABC", "Y"),))
+    row = only(decide(sheet, Criteria(relief_sentence_completed=True)), "11359 HS")
+    assert pd.isna(row.sentence_unreadable) and pd.isna(row.latest_sentence_end)
+    assert (row.determination, row.reason) == (
+        HAND, "Latest sentence end missing or impossible: cannot check every sentence completed")
+    named = ("sentence unreadable on another conviction (line 3, 459 PC: SENT_LENGTH 'ABC', "
+             "SENT_TIME_CODE 'Y'): latest sentence end unknown")
+    assert row.reading_notes == named
+    assert "every sentence completed: unknown" in row.trace and named in row.trace
+    # without that criterion the sentence is not needed: reduced as usual, with the note
+    row = only(decide(sheet), "11359 HS")
+    assert (row.determination, row.reading_notes) == (REDUCE, named)
+    # another person's unreadable sentence changes nothing here
+    other = RapSheet()
+    other.person().conviction("11359", "20100101", sentence=(("1", "Y"),))
+    other.person().conviction("459", "20150101", sentence=(("ABC", "Y"),))
+    row = only(decide(other, Criteria(relief_sentence_completed=True)), "11359 HS")
+    assert (row.determination, row.reason) == (DISMISS, "All sentences completed")
+    assert pd.isna(row.reading_notes) and pd.notna(row.latest_sentence_end)
 
 
 def test_a_person_still_serving_a_reduced_felony_is_resentenced(sheet):

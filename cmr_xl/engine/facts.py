@@ -338,6 +338,7 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     by_person = c.groupby("_person", sort=False)
     c["latest_conviction_date"] = by_person["conviction_date"].transform("max")
     c["latest_sentence_end"] = by_person["sentence_end"].transform("max")
+    _unknown_when_a_sentence_is_unreadable(c)
     c["only_prop64"] = by_person["is_prop64"].transform("all").astype(bool)
     c["other_felonies"] = by_person["_other_felony"].transform("sum")
     c["other_convictions"] = by_person["_other"].transform("sum")
@@ -354,6 +355,34 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c = _add_listed(c, "is_pc290", "pc290_offenses", "prior_pc290_offenses")
 
     return c
+
+
+def _unknown_when_a_sentence_is_unreadable(c: pd.DataFrame) -> None:
+    """A sentence DOJ wrote that cannot be read may be the person's latest: their latest
+    sentence end is then unknown (never the latest of the others), so a rule that needs it
+    ("every sentence completed") sends the conviction to hand review. Each other conviction
+    of the person says which sentence, in "How the record was read" (and so in its trace)."""
+    unreadable = c["sentence_unreadable"].notna().to_numpy()
+    if not unreadable.any():
+        return
+    person = c["_person"].to_numpy()
+    affected = np.isin(person, person[unreadable])
+    c.loc[affected, "latest_sentence_end"] = pd.NaT
+    bad = c.loc[unreadable, ["_person", "code_section", CHARGE, SOURCE_LINE,
+                             "sentence_unreadable"]]
+    said = bad["code_section"].fillna(bad[CHARGE]).fillna("offense unknown")
+    text = ("line " + bad[SOURCE_LINE].astype(str) + ", " + said.astype(str) + ": "
+            + bad["sentence_unreadable"].astype(str))
+    notes = pd.Series(None, index=c.index, dtype=object)
+    for position in np.flatnonzero(affected).tolist():
+        row = c.index[position]
+        others = text[(bad["_person"] == person[position]).to_numpy() & (bad.index != row)]
+        if len(others):
+            listed = "; ".join(others.iloc[:3]) + (
+                f"; and {len(others) - 3:,} more" if len(others) > 3 else "")
+            notes[row] = (f"sentence unreadable on another conviction ({listed}): latest "
+                          "sentence end unknown")
+    c["reading_notes"] = _join_notes(c["reading_notes"], notes)
 
 
 def _prior_same_section_of_reviewed(c: pd.DataFrame) -> None:
