@@ -305,8 +305,10 @@ def _run_and_write(paths: Sequence[str], county: str, criteria: Criteria,
     outputs = bool(csv_dir) + bool(workbook)
     with progress_bar(paths, "Reading DOJ file", outputs=outputs) as progress:
         result = _run(paths, county, criteria, scenarios, progress)
-        _write_outputs(result, workbook, csv_dir, progress)
+        written = _write_outputs(result, workbook, csv_dir, progress)
     _say_notes(result)
+    for note in written:  # text changed to fit the workbook (also on About)
+        click.echo(f"note: {note}", err=True)
     return result
 
 
@@ -315,8 +317,10 @@ def _note(text: str) -> None:
 
 
 def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
-                   progress: Progress | None = None) -> None:
+                   progress: Progress | None = None) -> list[str]:
+    """Write the outputs; the notes the workbook writer added to About."""
     say = progress.done if progress else (lambda _label: None)
+    notes: list[str] = []
     if csv_dir:
         from cmr_xl.engine.csv_bundle import summary_document, write_csv_bundle
         from cmr_xl.pdf_summary import write_summary_pdf
@@ -328,7 +332,8 @@ def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
         from cmr_xl.workbook.writer import write_workbook
 
         say("Writing workbook")
-        write_workbook(result, workbook)
+        write_workbook(result, workbook, notes=notes)
+    return notes
 
 
 def _print_summary(result: Any, as_json: bool) -> None:

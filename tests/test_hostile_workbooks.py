@@ -345,6 +345,26 @@ def test_court_copies_of_it_hold_the_same_text(illegal_book: Path, tmp_path: Pat
     assert names == ["DOE\ufffd,JANE\ufffd\ufffd"]
 
 
+def test_run_says_on_stderr_what_it_changed_to_fit_the_workbook(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cmr-xl run` prints the writer's notes as it prints the reader's: the same lines
+    as on About."""
+    from rapsheet import RapSheet
+
+    sheet = RapSheet()
+    sheet.person(name=ILLEGAL_NAME).conviction("11359 HS-" + LONG_TEXT, "20100101")
+    sheet.person().conviction("11357", "20100101")
+    (tmp_path / "doj.csv").write_text(sheet.csv_text(), encoding="utf-8")
+    code, stderr = invoke(["run", "doj.csv", "--county", "SACRAMENTO", "--as-of",
+                           "2020-07-01", "--workbook", "book.xlsx"], tmp_path, monkeypatch)
+    assert code == 0, stderr
+    notes = [note for note in _notes(tmp_path / "book.xlsx") if note.startswith("book.xlsx")]
+    assert len(notes) == 2 and "held characters a workbook cannot store" in notes[0]
+    assert "more than Excel's 32,767 characters" in notes[1]
+    assert [line for line in stderr.splitlines() if line.startswith("note: book.xlsx")] == [
+        f"note: {note}" for note in notes]
+
+
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_it_with_every_result(illegal_book: Path, tmp_path: Path) -> None:
     converted = libreoffice_convert(illegal_book, tmp_path / "out", tmp_path / "profile",

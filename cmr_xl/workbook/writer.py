@@ -54,9 +54,12 @@ TEMPLATE_CREATED = datetime(2020, 7, 1)  # fixed, so that the template is reprod
 RESULTS_TABLE_PART = "xl/tables/table1.xml"  # the workbook's only table
 
 
-def write_workbook(result: Any, path: str | Path, *, formula_cache: bool = True) -> Path:
-    """Write the filled workbook of a pipeline RunResult to `path` (atomically)."""
-    return write_content(content_from_result(result), path, formula_cache=formula_cache)
+def write_workbook(result: Any, path: str | Path, *, formula_cache: bool = True,
+                   notes: list[str] | None = None) -> Path:
+    """Write the filled workbook of a pipeline RunResult to `path` (atomically); the
+    notes it adds to About (text changed to fit a cell) are appended to `notes` too."""
+    return write_content(content_from_result(result), path, formula_cache=formula_cache,
+                         notes=notes)
 
 
 def content_from_result(result: Any) -> WorkbookContent:
@@ -74,7 +77,7 @@ def content_from_result(result: Any) -> WorkbookContent:
 
 
 def write_content(content: WorkbookContent, path: str | Path, *, formula_cache: bool = True,
-                  created: datetime | None = None) -> Path:
+                  created: datetime | None = None, notes: list[str] | None = None) -> Path:
     """Build the workbook with XlsxWriter in memory, splice in the Results rows, and
     replace `path` in one step."""
     path = Path(path)
@@ -85,7 +88,9 @@ def write_content(content: WorkbookContent, path: str | Path, *, formula_cache: 
             f"({L.EXCEL_MAX_ROWS - 1:,} rows at most)",
             "Run the county with --csv-dir, or split it by court into several workbooks")
     frame = results_frame(content)
-    _note_text_repairs(content, frame, path)
+    repaired = _note_text_repairs(content, frame, path)
+    if notes is not None:
+        notes.extend(repaired)
     memory = io.BytesIO()
     book = _Book(memory, content, formula_cache, created or datetime.now())
     book.build()
@@ -96,7 +101,8 @@ def write_content(content: WorkbookContent, path: str | Path, *, formula_cache: 
     return path
 
 
-def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path) -> None:
+def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path
+                       ) -> list[str]:
     """Say on About (the run's notes) which Results text had to be changed to fit a
     workbook: characters XML cannot hold, text over Excel's cell limit."""
     repairs = TextRepairs()
@@ -108,6 +114,7 @@ def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path
         rows = dict(content.audit.get("rows") or {})
         rows["notes"] = list(rows.get("notes") or []) + notes
         content.audit = {**content.audit, "rows": rows}
+    return notes
 
 
 def results_frame(content: WorkbookContent) -> pd.DataFrame:
