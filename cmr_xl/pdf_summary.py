@@ -21,8 +21,9 @@ from fpdf import FPDF
 
 from cmr_xl import __version__
 from cmr_xl.engine.files import atomic_path
+from cmr_xl.engine.law import prop64_sections, recent_years
 
-SECTIONS = ("11357", "11358", "11359", "11360")
+SECTIONS = prop64_sections()
 DETERMINATIONS = ("Eligible for Dismissal", "Eligible for Reduction", "Not eligible",
                   "Hand review")
 FOOTER = "Counts only: this page holds no criminal history information about any person."
@@ -44,7 +45,7 @@ def outcome_rows(document: dict[str, Any]) -> list[tuple[str, list[int]]]:
     rows.append(("People getting any relief", [c.get("people_with_relief", 0) for _, c in columns]))
     for key, label in (("people_no_felony", "After relief: people with no felony left"),
                        ("people_no_conviction_last_7_years",
-                        "After relief: no conviction in the last 7 years"),
+                        f"After relief: no conviction in the last {recent_years()} years"),
                        ("people_no_conviction", "After relief: no conviction left at all")):
         rows.append((label, [c.get("after_relief", {}).get(key, 0) for _, c in columns]))
     return rows

@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.law import load_law
+from cmr_xl.engine.law import load_law, prop64_code, prop64_section_pattern, prop64_sections
 
 #: How a text relates to Prop 64 (column `prop64_reading`).
 PROP64 = "prop64"  # every section named is HS 11357-11360: decided by the rules
@@ -35,7 +35,8 @@ NOT_PROP64 = ""
 #: A loose test for "this text names HS 11357-11360 somehow" (any spelling, also ones the
 #: reader cannot read), so that no such conviction passes unseen. Not a look-alike:
 #: 11357.5, 111357 and 211357 do not name 11357.
-MENTIONS_PROP64 = r"(?:^|[^0-9.])(?:664|182)?[./ -]?113(?:5[789]|60)(?![0-9]|\.0*[1-9])"
+MENTIONS_PROP64 = (r"(?:^|[^0-9.])(?:664|182)?[./ -]?" + prop64_section_pattern()
+                   + r"(?![0-9]|\.0*[1-9])")
 
 _SUBDIVISION = r"\(\s*([0-9]{1,3}|[A-Z]{1,2}|[IVX]{1,4})\s*\)"
 #: A section number: digits, a decimal part (a comma before one or two digits is a
@@ -139,8 +140,7 @@ def _spelling() -> _Spelling:
 
 
 def _is_prop64_citation(citation: Citation) -> bool:
-    law = load_law("prop64")
-    return citation.code == law["code"] and citation.section in law["sections"] \
+    return citation.code == prop64_code() and citation.section in prop64_sections() \
         and not citation.glued
 
 
@@ -442,11 +442,6 @@ def offense_list(name: str) -> OffenseList:
         include_attempts=bool(data.get("include_attempts", False)),
         entries=entries,
     )
-
-
-def prop64_sections() -> tuple[str, ...]:
-    """The four sections Prop 64 relief covers (HS 11357-11360), from the law data."""
-    return tuple(load_law("prop64")["sections"])
 
 
 def is_prop64(parsed: pd.DataFrame) -> pd.Series:

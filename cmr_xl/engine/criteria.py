@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from cmr_xl.engine import law
 from cmr_xl.engine.documents import (
     KeyLines,
     key_lines_for,
@@ -26,13 +27,13 @@ from cmr_xl.engine.documents import (
     shown,
 )
 from cmr_xl.engine.errors import CriteriaError
-from cmr_xl.engine.law import load_law
+from cmr_xl.engine.law import load_law, prop64_sections
 
 Action = Literal["dismiss", "reduce", "hand_review"]
 Disqualifier = Literal["not_eligible", "hand_review", "show_only"]
 Scope = Literal["prior", "any"]
 Inchoate = Literal["hand_review", "as_completed"]
-PROP64_SECTIONS = ("11357", "11358", "11359", "11360")
+PROP64_SECTIONS = prop64_sections()  # law/prop64.yaml; kept for the adapters
 #: The dates a criterion may hold (the as-of date): what the engine and Excel both hold,
 #: and what the workbook's date validation allows.
 DATE_RANGE = (date(1900, 1, 1), date(2100, 12, 31))
@@ -59,24 +60,37 @@ class CriterionSpec:
 
 
 def criterion_specs() -> tuple[CriterionSpec, ...]:
-    """All criteria, in Criteria-sheet order."""
+    """All criteria, in Criteria-sheet order. A default written `{law: NAME}` is the law
+    data's fact of that name (the as-of date's is the statewide review date)."""
     fields = {f.name for f in dataclasses.fields(CriterionSpec)}
     return tuple(
-        CriterionSpec(**{k: v for k, v in item.items() if k in fields})
+        CriterionSpec(**{k: _law_default(v) if k == "default" else v
+                         for k, v in item.items() if k in fields})
         for item in load_law("criteria")["criteria"]
     )
+
+
+def _law_default(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"law"}:
+        return getattr(law, value["law"])()
+    return value
+
+
+def _default(key: str) -> Any:
+    """The default of criterion `key`, as criteria.yaml declares it."""
+    return next(spec.default for spec in criterion_specs() if spec.key == key)
 
 
 @dataclass(frozen=True)
 class Criteria:
     """The criteria in force. Defaults equal the statewide practice."""
 
-    as_of: date = date(2020, 7, 1)
-    felony_11357: Action = "dismiss"
-    felony_11358: Action = "dismiss"
-    felony_11359: Action = "reduce"
-    felony_11360: Action = "reduce"
-    misdemeanor: Action = "dismiss"
+    as_of: date = _default("as_of")
+    felony_11357: Action = _default("felony_11357")
+    felony_11358: Action = _default("felony_11358")
+    felony_11359: Action = _default("felony_11359")
+    felony_11360: Action = _default("felony_11360")
+    misdemeanor: Action = _default("misdemeanor")
     subsection_overrides: tuple[tuple[str, Action], ...] = ()
     relief_under_21: bool = False
     relief_age_threshold: int = 0
@@ -117,12 +131,9 @@ def dismiss_all_prop64(as_of: date) -> Criteria:
     """The comparison scenario every summary reports: dismiss every Prop 64 conviction."""
     return Criteria(
         as_of=as_of,
-        felony_11357="dismiss",
-        felony_11358="dismiss",
-        felony_11359="dismiss",
-        felony_11360="dismiss",
         misdemeanor="dismiss",
         name="Dismiss all Prop 64",
+        **{f"felony_{section}": "dismiss" for section in prop64_sections()},
     )
 
 
@@ -296,7 +307,7 @@ def _parse_overrides(spec: CriterionSpec, raw: Any, where: str) -> tuple[tuple[s
                     raise CriteriaError(where, f"{shown(part.strip())} has no '='",
                                         f"Use {allowed_values(spec)}")
                 items.append(tuple(p.strip() for p in part.split("=", 1)))
-    action_spec = next(s for s in criterion_specs() if s.key == "felony_11357")
+    action_spec = next(s for s in criterion_specs() if s.kind == "action")
     overrides = []
     for section, action in items:
         key = str(section).strip().upper().replace(" ", "")

@@ -17,11 +17,19 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.criteria import PROP64_SECTIONS, Action, Criteria
+from cmr_xl.engine.criteria import Action, Criteria
 from cmr_xl.engine.da_decision import final_texts
 from cmr_xl.engine.dates import completed_years, years_before, years_between
 from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
-from cmr_xl.engine.law import load_law
+from cmr_xl.engine.law import (
+    aggravator_sections,
+    decision_rules,
+    load_law,
+    prop64_section_pattern,
+    prop64_sections,
+    recent_years,
+    same_section_priors_threshold,
+)
 
 DISMISSAL = "Eligible for Dismissal"
 REDUCTION = "Eligible for Reduction"
@@ -30,7 +38,6 @@ HAND_REVIEW = "Hand review"
 DETERMINATIONS = (DISMISSAL, REDUCTION, NOT_ELIGIBLE, HAND_REVIEW)
 DISQUALIFIER_OUTCOME = {"not_eligible": NOT_ELIGIBLE, "hand_review": HAND_REVIEW}
 ACTIONS = get_args(Action)  # a section's baseline action, as the criteria name it
-RECENT_YEARS = 7  # "no conviction in the last 7 years" in the county summary
 NOT_REVIEWED = load_law("decision_order")["related_charge"]["not_reviewed"]
 
 
@@ -62,7 +69,7 @@ Rule = Callable[[Context, dict], Outcome | None]
 
 
 def _rules_data() -> list[dict]:
-    return load_law("decision_order")["rules"]
+    return decision_rules()
 
 
 def _format_each(values: pd.Series | np.ndarray, template: Callable[[str], str]) -> np.ndarray:
@@ -173,7 +180,7 @@ def two_priors(ctx: Context, rule: dict) -> Outcome | None:
     if active is None:
         return None
     outcome, scope = active
-    threshold = load_law("prop64")["same_section_priors_threshold"]["value"]
+    threshold = same_section_priors_threshold()
     priors = ctx.facts["prior_same_section"]
     applies = scope & _array(priors >= threshold)
     pairs = priors.fillna(0).astype(int).astype(str) + "|" + ctx.facts["section"].fillna("")
@@ -207,21 +214,31 @@ def _relief(rule: dict, applies: pd.Series, value: object = None) -> Outcome:
                    applies.isna().to_numpy())
 
 
+def _criterion(ctx: Context, rule: dict) -> object:
+    """The county's value of the criterion the rule names in decision_order.yaml."""
+    return getattr(ctx.criteria, rule["criterion"])
+
+
 def under_21(ctx: Context, rule: dict) -> Outcome | None:
-    if not ctx.criteria.relief_under_21:
+    """Office policy (criterion): under 21 in completed years on the conviction date."""
+    if not _criterion(ctx, rule):
         return None
     return _relief(rule, ctx.facts["age_at_conviction"] < 21)
 
 
 def age_threshold(ctx: Context, rule: dict) -> Outcome | None:
-    threshold = ctx.criteria.relief_age_threshold
+    """Office policy (criterion): age in completed years on the as-of date, at least the
+    threshold (a person whose birthday is the as-of date has reached the age)."""
+    threshold = _criterion(ctx, rule)
     if not threshold:
         return None
     return _relief(rule, ctx.age_as_of >= threshold, threshold)
 
 
 def years_since_conviction(ctx: Context, rule: dict) -> Outcome | None:
-    years = ctx.criteria.relief_years_since_conviction
+    """Office policy (criterion): "N or more years ago" counts whole years like an age, so
+    a conviction on the day N years before the as-of date qualifies (`<=`)."""
+    years = _criterion(ctx, rule)
     if not years:
         return None
     cutoff = years_before(ctx.criteria.as_of, years)
@@ -229,7 +246,13 @@ def years_since_conviction(ctx: Context, rule: dict) -> Outcome | None:
 
 
 def years_crime_free(ctx: Context, rule: dict) -> Outcome | None:
-    years = ctx.criteria.relief_years_crime_free
+    """Office policy (criterion): "no conviction in the past N years" is a window that
+    includes its first day, so a conviction on the day N years before the as-of date is
+    in it and the person does not qualify (`<`). The same day is "N or more years ago"
+    for years_since_conviction: the two criteria read the boundary day differently (the
+    statute sets neither); the county summary's window (recent_years) counts like this
+    one."""
+    years = _criterion(ctx, rule)
     if not years:
         return None
     cutoff = years_before(ctx.criteria.as_of, years)
@@ -237,19 +260,20 @@ def years_crime_free(ctx: Context, rule: dict) -> Outcome | None:
 
 
 def only_prop64(ctx: Context, rule: dict) -> Outcome | None:
-    if not ctx.criteria.relief_only_prop64:
+    if not _criterion(ctx, rule):
         return None
     return _relief(rule, ctx.facts["only_prop64"].astype("boolean"))
 
 
 def deceased(ctx: Context, rule: dict) -> Outcome | None:
-    if not ctx.criteria.relief_deceased:
+    if not _criterion(ctx, rule):
         return None
     return _relief(rule, ctx.facts["deceased"].astype("boolean"))
 
 
 def sentence_completed(ctx: Context, rule: dict) -> Outcome | None:
-    if not ctx.criteria.relief_sentence_completed:
+    """A sentence ending on the as-of date is completed (`<=`)."""
+    if not _criterion(ctx, rule):
         return None
     ends = ctx.facts["latest_sentence_end"]
     completed = (ends <= pd.Timestamp(ctx.criteria.as_of)).astype("boolean").where(ends.notna())
@@ -300,7 +324,7 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
     action = np.full(len(facts), ACTIONS.index(criteria.misdemeanor), dtype=np.int8)
     section_code, sections = _acting_sections(code_section_code, code_sections, section_code,
                                               sections, criteria)
-    for prop64_section in PROP64_SECTIONS:
+    for prop64_section in prop64_sections():
         here = felony & (sections == prop64_section)[section_code]
         action[here] = ACTIONS.index(criteria.felony_action(prop64_section))
     key, keys = section_code.copy(), list(sections)
@@ -311,7 +335,7 @@ def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
         action[here] = ACTIONS.index(override)
         key[here] = len(keys)
         keys.append(subdivision)
-    aggravators = load_law("prop64")["aggravator_sections"]["value"]
+    aggravators = aggravator_sections()
     return Context(
         facts=facts,
         criteria=criteria,
@@ -337,8 +361,7 @@ def _acting_sections(code_section_code: np.ndarray, code_sections: np.ndarray,
     count naming several Prop 64 sections, the one giving the least relief."""
     acting = {}
     for position, text in enumerate(code_sections):
-        named = [s for s in re.findall(r"(?<![0-9.])(113(?:5[789]|60))(?![0-9])", text)
-                 if s in PROP64_SECTIONS]
+        named = re.findall(rf"(?<![0-9.])({prop64_section_pattern()})(?![0-9])", text)
         if len(set(named)) > 1:
             acting[position] = min(named, key=lambda s: LEAST_RELIEF_FIRST.index(
                 criteria.felony_action(s)))
@@ -569,7 +592,7 @@ def _after_relief(facts: pd.DataFrame, criteria: Criteria, is_: dict[str, np.nda
     dismissed = is_[DISMISSAL]
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
     related = ~prop64
-    cutoff = years_before(criteria.as_of, RECENT_YEARS)
+    cutoff = years_before(criteria.as_of, recent_years())
     person, _ = pd.factorize(facts["person_id"], use_na_sentinel=False)
     people = int(person.max()) + 1 if len(person) else 0
 

@@ -30,11 +30,17 @@ from cmr_xl.engine.code_sections import (
 from cmr_xl.engine.dates import LATEST, completed_years, within_range
 from cmr_xl.engine.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
 from cmr_xl.engine.doj_format import SOURCE_FILE, SOURCE_LINE
-from cmr_xl.engine.law import load_law, prop64_effective_date
+from cmr_xl.engine.law import (
+    load_law,
+    prop64_code,
+    prop64_effective_date,
+    prop64_section_pattern,
+    sentence_unit_days,
+)
 from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
 
 ROW_INDEX = "_row_index"
-DAYS_PER_UNIT = {"D": 1.0, "M": 30.4375, "Y": 365.25}
+DAYS_PER_UNIT = sentence_unit_days()  # office policy (law/office_policy.yaml)
 PROP64_TYPE = "Prop 64"
 RELATED_TYPE = "Related charge"
 
@@ -261,7 +267,7 @@ def _mark_comment_and_unread(c: pd.DataFrame, comment: pd.DataFrame, source: pd.
         c.loc[unread, "offense_kind"] = UNREAD
         first = _first_mention(c.loc[unread], texts)
         c.loc[unread, "section"] = first
-        c.loc[unread, "code_section"] = first.map(lambda s: f"{s} HS" if s else None)
+        c.loc[unread, "code_section"] = first.map(lambda s: f"{s} {prop64_code()}" if s else None)
     c["mentions_prop64"] = mentioned
 
 
@@ -269,14 +275,20 @@ def _first_mention(rows: pd.DataFrame, texts: list[pd.Series]) -> pd.Series:
     found = pd.Series(None, index=rows.index, dtype=object)
     for text in texts:
         section = text.loc[rows.index].fillna("").str.upper().str.extract(
-            r"(113(?:5[789]|60))", expand=False)
+            f"({prop64_section_pattern()})", expand=False)
         found = found.fillna(section)
     return found
 
 
 def _levels(status: pd.Series, toc: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Level from CONV_STAT_DESCR, else OFFENSE_TOC (law/offense_text.yaml); anything
-    else is unknown, with a note of what DOJ wrote."""
+    else is unknown, with a note of what DOJ wrote.
+
+    Legal choice (PC 17(a)-(b); office policy for the order): the level is the
+    conviction's, not the charge's. A wobbler charged as a felony may end as a
+    misdemeanor (PC 17(b)); DOJ records the disposition's level in CONV_STAT_DESCR, so
+    it wins, and OFFENSE_TOC (the offense's type of charge) is read only when the status
+    is empty. A level that cannot be read is never guessed."""
     spelling = load_law("offense_text")
     status_upper = status.str.upper()
     toc_upper = toc.str.upper()
@@ -404,8 +416,10 @@ def _prior_same_section_of_reviewed(c: pd.DataFrame) -> None:
 
 def _add_listed(c: pd.DataFrame, flag: str, all_column: str, prior_column: str) -> pd.DataFrame:
     """Sections of a list (super strikes, PC 290) on the person's record, and those
-    dated before each conviction. A listed conviction with no date counts as prior, so
-    that it is shown for review rather than hidden."""
+    dated before each conviction. Office policy: a listed conviction with no date counts
+    as prior ("prior" is the statute's word, HS 11358(d)(1), 11359(c)(1),
+    11360(a)(3)(A); an undated one cannot be placed), so that it is shown for review
+    rather than hidden. A listed conviction on the same day is not prior."""
     listed = c.loc[c[flag], ["person_id", "code_section", "conviction_date"]]
     if listed.empty:
         c[all_column] = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cmr_xl.engine.criteria import PROP64_SECTIONS
+from cmr_xl.engine.law import decision_rules, recent_years
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -35,7 +36,7 @@ def summary_text(summary: dict[str, Any]) -> str:
     lines += ["", header]
     rows = [("People getting any relief", "people_with_relief", None),
             ("No felony left", "after_relief", "people_no_felony"),
-            ("No conviction in the last 7 years", "after_relief",
+            (f"No conviction in the last {recent_years()} years", "after_relief",
              "people_no_conviction_last_7_years"),
             ("No conviction left at all", "after_relief", "people_no_conviction")]
     for label, key, sub in rows:
@@ -65,10 +66,8 @@ def summary_text(summary: dict[str, Any]) -> str:
 
 def decision_order_lines() -> list[str]:
     """The order rules decide in, as written in law/decision_order.yaml."""
-    from cmr_xl.engine.law import load_law
-
     lines = []
-    for number, rule in enumerate(load_law("decision_order")["rules"], start=1):
+    for number, rule in enumerate(decision_rules(), start=1):
         kind = "statute" if rule.get("floor") else f"criterion {rule.get('criterion', 'baseline')}"
         cited = f" [{rule['reference']}]" if rule.get("reference") else ""
         lines.append(f"{number:>2}. {rule['check']} ({kind}){cited}")

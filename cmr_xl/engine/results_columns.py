@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cmr_xl.engine.law import recent_years
+
 
 @dataclass(frozen=True)
 class Column:
@@ -111,8 +113,9 @@ DETERMINATION = (
            "Person-level: at least one conviction dismissed or reduced"),
     Column("no_felony_after", "No felony after relief", "bool",
            "Person-level: no felony left once this relief is granted"),
-    Column("no_recent_conviction_after", "No conviction in 7 years after relief", "bool",
-           "Person-level: no conviction left in the 7 years before the as-of date"),
+    Column("no_recent_conviction_after", f"No conviction in {recent_years()} years after relief",
+           "bool", f"Person-level: no conviction left in the {recent_years()} years before the "
+           "as-of date"),
     Column("no_conviction_after", "No conviction after relief", "bool",
            "Person-level: no conviction left at all"),
 )

@@ -28,6 +28,7 @@ from cmr_xl.engine.eligibility import (
 )
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE, RELATED_TYPE
+from cmr_xl.engine.law import recent_years
 from cmr_xl.workbook.layout import (
     ABOUT_FIRST_ROW,
     ABOUT_KEY_COL,
@@ -98,7 +99,7 @@ OUTCOME_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Total: Prop 64 convictions", ("total",)),
     ("People getting any relief", ("people_with_relief",)),
     ("After relief: people with no felony left", ("after_relief", "people_no_felony")),
-    ("After relief: people with no conviction in the last 7 years",
+    (f"After relief: people with no conviction in the last {recent_years()} years",
      ("after_relief", "people_no_conviction_last_7_years")),
     ("After relief: people with no conviction left at all",
      ("after_relief", "people_no_conviction")),

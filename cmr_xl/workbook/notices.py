@@ -32,7 +32,7 @@ from xlsxwriter.worksheet import Worksheet
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
-from cmr_xl.engine.law import load_law
+from cmr_xl.engine.law import decision_rules, effective_date_text
 from cmr_xl.workbook import court_copies as C
 from cmr_xl.workbook.printing import print_setup
 
@@ -57,7 +57,7 @@ MEANING = {
                     "(HS 11361.9(c)).",
     CHALLENGED: "The DA challenges these convictions on the grounds given for each (HS "
                 "11361.9(b)); the public defender is informed of each challenge.",
-    OUTSIDE: "Convicted after 11/09/2016, under the law as Prop 64 changed it: HS 11361.8 "
+    OUTSIDE: f"Convicted after {effective_date_text()}, under the law as Prop 64 changed it: HS 11361.8 "
              "does not reach them. Not a challenge; no action is asked.",
     PENDING: "Not yet decided by the DA (Hand review): a notice will follow.",
 }
@@ -80,8 +80,7 @@ def final_outcome(cases: pd.DataFrame) -> pd.Series:
 def notice_lists(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The cases of each list (LISTS order); the rest (a related charge the court leaves
     as it is) are in none."""
-    words = load_law("decision_order")
-    outside_words = {r["relief"] for r in words["rules"] if r.get("relief")}
+    outside_words = {r["relief"] for r in decision_rules() if r.get("relief")}
     outcome = final_outcome(cases)
     relief = cases["relief"].fillna("").astype(str)
     prop64_or_dismissed = (cases["conviction_type"] == C.PROP64_TYPE) | (outcome == DISMISSAL)
