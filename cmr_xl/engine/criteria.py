@@ -210,7 +210,7 @@ def allowed_values(spec: CriterionSpec, *, dropdown: bool = False) -> str:
     if spec.kind == "switch":
         return "yes or no"
     if spec.kind == "date":
-        return "a date as YYYY-MM-DD, e.g. 2020-07-01"
+        return f"a date as YYYY-MM-DD, e.g. {law.statewide_as_of().isoformat()}"
     if spec.kind == "overrides":
         return "entries like 11357(A)=dismiss; 11357(C)=hand_review, or leave it empty"
     if dropdown:
