@@ -379,7 +379,7 @@ def test_criteria_changed_since_the_results_is_refused(book, tmp_path):
     cell = next(c for c in L.criterion_cells() if c.spec.key == "felony_11359")
     sheet = workbook[L.CRITERIA]
     assert sheet.cell(row=cell.row + 1, column=L.USED_COL + 1).value
-    sheet.cell(row=cell.row + 1, column=L.VALUE_COL + 1, value="something else")
+    sheet.cell(row=cell.row + 1, column=L.VALUE_COL + 1, value="hand review")
     workbook.save(edited)
     result = invoke("export", str(edited), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2

@@ -145,7 +145,8 @@ CASES: dict[str, tuple[str, bytes, str]] = {
         "pasted.yaml", b"felony_11359: " + b"x" * 300 + b"\n",
         "error: pasted.yaml, line 1: felony_11359: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… "
         "(300 characters) is not a choice for HS 11359 felonies (possession for sale). Use one of "
-        "'dismiss', 'reduce', 'hand_review'"),
+        "'dismiss and seal', 'reduce one level (felony to misdemeanor, misdemeanor to "
+        "infraction)', 'hand review'"),
     "scenario_with_a_bad_value": (
         "scenario.yaml", b"felony_11359: reduce\nscenarios:\n  Older:\n    relief_age_threshold: "
         b"abc\n",

@@ -154,7 +154,7 @@ def spec_choice_kinds() -> set[str]:
 
 
 def format_overrides(overrides: tuple[tuple[str, str], ...]) -> str:
-    return "; ".join(f"{section}={action}" for section, action in overrides)
+    return "; ".join(f"{section}={action.replace('_', ' ')}" for section, action in overrides)
 
 
 def criteria_from_mapping(
@@ -212,14 +212,14 @@ def allowed_values(spec: CriterionSpec, *, dropdown: bool = False) -> str:
     if spec.kind == "date":
         return f"a date as YYYY-MM-DD, e.g. {law.statewide_as_of().isoformat()}"
     if spec.kind == "overrides":
-        return "entries like 11357(A)=dismiss; 11357(C)=hand_review, or leave it empty"
+        return "entries like 11357(A)=dismiss; 11357(C)=hand review, or leave it empty"
     if dropdown:
         return "a choice from the dropdown"
-    return "one of " + ", ".join(repr(c) for c in spec.choices)
+    return "one of " + ", ".join(repr(words) for words in spec.choices.values())
 
 
 def _parse_choice(spec: CriterionSpec, raw: Any, where: str) -> str:
-    text = str(raw).strip().lower()
+    text = " ".join(str(raw).split()).lower()  # as Excel's TRIM in the Check column
     for key, words in spec.choices.items():
         if text in (key, key.replace("_", " "), words.lower()):
             return key

@@ -12,13 +12,13 @@ import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
 
 from cmr_xl import __version__
-from cmr_xl.engine.criteria import PROP64_SECTIONS, Criteria, criterion_specs
+from cmr_xl.engine.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
 from cmr_xl.engine.eligibility import (
     DETERMINATIONS,
     DISMISSAL,
@@ -432,8 +432,10 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
     for number, scenario in enumerate(content.scenarios, start=1):
         changes = {k: v for k, v in scenario.as_mapping().items()
                    if v != content.criteria.as_mapping()[k]}
+        specs = {spec.key: spec for spec in criterion_specs()}
         rows.append((f"scenario.{number}", f"What-if scenario: {scenario.name}",
-                     "; ".join(f"{k}={v}" for k, v in changes.items())))
+                     "; ".join(f"{specs[k].label}: {_words(cell_value(specs[k], v))}"
+                               for k, v in changes.items())))
     cells = [Cell(0, ABOUT_LABEL_COL, "About these results", style="title")]
     for offset, (key, label, value) in enumerate(rows):
         row = ABOUT_FIRST_ROW + offset
@@ -444,6 +446,10 @@ def about_cells(content: WorkbookContent) -> list[Cell]:
                   Cell(row, ABOUT_LABEL_COL, label, style="top" if note else "text"),
                   Cell(row, ABOUT_VALUE_COL, value, style=style)]
     return cells
+
+
+def _words(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def row_heights(cells: list[Cell]) -> dict[int, float]:
@@ -514,24 +520,50 @@ def audit_from_about(about: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
-                  list_ref: str | None = None, bounds: tuple[int, int] | None = None) -> str:
+                  list_ref: str | None = None, bounds: tuple[int, int] | None = None,
+                  aliases: tuple[str, ...] = ()) -> str:
     """The Criteria sheet's Check cell: a message when the value cannot be used, a note
-    when it differs from what the results used, else empty."""
+    when it differs from what the results used, else empty. It accepts what recalc and
+    export accept (one rule, `criteria`'s parser): any case, spaces around, a number or a
+    date typed as text, yes/no as y/true/1/on..., a choice's dropdown words or its short
+    word (`aliases`, e.g. dismiss); recalc then writes such a value back in the dropdown's
+    wording, so "Changed since..." shows until then."""
     v, u = value_cell, used_cell
+    t = f"TRIM({v})"
     if spec_kind == "date":
-        invalid = f"NOT(ISNUMBER({v}))"
+        first, last = (_serial(day) for day in DATE_RANGE)
+        d = f"IF(ISNUMBER({v}),INT({v}),IFERROR(DATEVALUE({t}),0))"
+        invalid = f"OR({d}<{first},{d}>{last})"
     elif spec_kind == "switch":
-        invalid = f'AND({v}<>"yes",{v}<>"no",{v}<>"")'
+        words = ",".join(f'"{w}"' for w in SWITCH_WORDS)
+        invalid = f"AND(LEN({t})>0,ISNA(MATCH(LOWER({t}),{{{words}}},0)))"
     elif spec_kind == "number":
         low, high = bounds or (0, 0)
-        invalid = (f"IF(ISBLANK({v}),FALSE,IF(ISNUMBER({v}),NOT(AND({v}=INT({v}),"
-                   f"OR({v}=0,AND({v}>={low},{v}<={high})))),TRUE))")
+        n = f"IFERROR(VALUE({t}),0.5)"
+        invalid = (f"IF(LEN({t})=0,FALSE,NOT(AND({n}=INT({n}),"
+                   f"OR({n}=0,AND({n}>={low},{n}<={high})))))")
     elif list_ref:
-        invalid = f"COUNTIF({list_ref.lstrip('=')},{v})=0"
+        words = ",".join(f'"{w}"' for w in aliases) or '""'
+        invalid = (f"AND(SUMPRODUCT(--({list_ref.lstrip('=')}={t}))=0,"
+                   f"SUMPRODUCT(--({{{words}}}={t}))=0)")
     else:
         invalid = "FALSE"
     message = f"Not valid: use {allowed}"
     return (f'=IF({invalid},"{message}",IF(OR(ISBLANK({u}),{u}={v}),"","{CHANGED}"))')
+
+
+#: What a yes/no criterion accepts, as the parser does (any case, spaces around).
+SWITCH_WORDS = ("yes", "y", "true", "1", "on", "no", "n", "false", "0", "off")
+
+
+def _serial(day: date) -> int:
+    return (day - date(1899, 12, 30)).days
+
+
+def choice_aliases(choices: dict[str, str]) -> tuple[str, ...]:
+    """The short words a choice cell accepts besides the dropdown's (dismiss, hand review)."""
+    words = [w for key in choices for w in (key, key.replace("_", " "))]
+    return tuple(dict.fromkeys(words))
 
 
 __all__ = ["CHECK_COL", "Cell", "STYLES", "WorkbookContent", "about_cells", "audit_from_about",

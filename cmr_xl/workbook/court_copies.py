@@ -29,8 +29,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
-from cmr_xl.engine.cell_values import EXCEL_EPOCH
-from cmr_xl.engine.criteria import PROP64_SECTIONS, criterion_specs
+from cmr_xl.engine.cell_values import EXCEL_EPOCH, criterion_value
+from cmr_xl.engine.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
 from cmr_xl.engine.errors import InputError
@@ -47,6 +47,7 @@ from cmr_xl.workbook.reader import (
     check_results_formulas,
     criterion_locations,
     read_about,
+    read_criteria,
 )
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
@@ -350,6 +351,8 @@ def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
             f"{', '.join(book.sheet_names)}), so cmr-xl cannot check that the results were "
             "computed with the criteria the workbook shows",
             f"Rename the sheet back to '{L.CRITERIA}'; nothing was written")
+    if L.CRITERIA in book.sheet_names:  # a value recalc refuses, refused in recalc's words
+        read_criteria(book.path, book=book)
     for key, value in used.items():
         if key not in cells:
             spec = next(s for s in criterion_specs() if s.key == key)
@@ -358,13 +361,30 @@ def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
                 "cannot check that the results were computed with the criteria it shows",
                 "Restore it (Undo), then export again; nothing was written")
         sheet, row, col = cells[key]
-        if _comparable(_cell(_row(book, sheet, row), col)) != _comparable(value):
+        where = L.place(name, sheet, L.a1(row, col))
+        if _criterion(key, _cell(_row(book, sheet, row), col), where) != _criterion(
+                key, value, where, snapshot=True):
             raise InputError(
                 L.place(name, sheet, L.a1(row, col)),
                 f"this criterion was changed after the results were computed (they used "
                 f"{_text(value) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
                 f"button, or `cmr-xl recalc {name}`), or undo the change; nothing was "
                 "written")
+
+
+def _criterion(key: str, raw: Any, where: str, *, snapshot: bool = False) -> Any:
+    """A criterion cell's value as recalc reads it (one rule: 'Dismiss ', '57' as text and
+    2020-07-01 typed as text are the values they say); a value recalc would refuse is
+    refused here with recalc's message. The About snapshot is only compared."""
+    spec = next(s for s in criterion_specs() if s.key == key)
+    try:
+        parsed = criteria_from_mapping({key: criterion_value(raw, spec.kind)},
+                                       locations={key: where})
+    except InputError:
+        if snapshot:
+            return _comparable(raw)
+        raise
+    return getattr(parsed, key)
 
 
 def _row(book: Workbook, sheet: str, row: int) -> list[Any]:

@@ -284,9 +284,11 @@ def scenarios_from_rows(rows: Rows, base: Criteria, place: Place) -> list[Criter
         if name in (None, ""):
             raise InputError(place(number, L.LABEL_COL), "a what-if row has no scenario name",
                              "Name the scenario")
-        spec = by_label.get(str(label or "").strip().lower())
+        spec = by_label.get(" ".join(str(label or "").split()).lower())
         if spec is None:
-            raise InputError(place(number, L.VALUE_COL), f"{label!r} is not a criterion",
+            what = (f"the what-if scenario {name!r} names no criterion" if label in (None, "")
+                    else f"{label!r} is not a criterion")
+            raise InputError(place(number, L.VALUE_COL), what,
                              "Choose the criterion from the dropdown")
         changes.setdefault(str(name), {})[spec.key] = criterion_value(value, spec.kind)
         locations.setdefault(str(name), {})[spec.key] = place(number, L.CHECK_COL)

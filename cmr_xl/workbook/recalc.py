@@ -12,6 +12,7 @@ one step.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from cmr_xl.workbook.content import (
     audit_from_about,
     check_formula,
     check_related_charges_held,
+    choice_aliases,
     row_heights,
     summary_cells,
 )
@@ -77,8 +79,11 @@ def recalc_workbook(path: str | Path, notes: list[str] | None = None) -> dict[st
     header = [str(v) if v is not None else "" for v in book.rows(L.RESULTS)[0]]
     package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), header, content,
                                                path))
+    rewritten: list[str] = []
     package.replace(parts[L.CRITERIA], _used_column(package.text(parts[L.CRITERIA]),
-                                                    book.rows(L.CRITERIA), content))
+                                                    book.rows(L.CRITERIA), content, rewritten))
+    if notes is not None:
+        notes += [f"{L.place(path, L.CRITERIA, ref)}: {text}" for ref, text in rewritten]
     for sheet, cells in ((L.SUMMARY, summary_cells(content)), (L.ABOUT, about_cells(content))):
         xml = package.text(parts[sheet])
         package.replace(parts[sheet], replace_sheet_data(xml, _styled(xml, cells),
@@ -202,8 +207,11 @@ def _changed_cells(content: WorkbookContent, header: list[str]) -> dict[int, dic
     return changed
 
 
-def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent) -> str:
-    """The Criteria sheet's "Used in the results" cells: what this calculation used."""
+def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent,
+                 rewritten: list[tuple[str, str]] | None = None) -> str:
+    """The Criteria sheet's "Used in the results" cells: what this calculation used; a
+    value typed another way the parser accepts is written back in the dropdown's wording
+    (each such cell and what it now says go to `rewritten`)."""
     where = key_rows(rows)
     cells = {}
     for cell in L.criterion_cells():
@@ -212,14 +220,46 @@ def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent) -> s
             row = where[spec.key]
             value = L.cell_value(spec, getattr(content.criteria, spec.key))
             cells[(row, L.USED_COL)] = XmlCell(value)
+            typed = rows[row][L.VALUE_COL] if L.VALUE_COL < len(rows[row]) else None
+            if not _same_cell_value(typed, value):  # 'Dismiss ', '57' as text, 2020-07-01
+                cells[(row, L.VALUE_COL)] = XmlCell(value)  # in the dropdown's wording
+                if rewritten is not None:
+                    rewritten.append((L.a1(row, L.VALUE_COL), f"{_shown(typed)} written back "
+                                      f"as {_shown(value)}"))
             # every value was just read and used, so Check is empty: cache that, so that a
             # viewer which does not recalculate on load (LibreOffice's default) agrees
             formula = check_formula(
                 spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), allowed_values(spec, dropdown=True),
                 list_ref=L.list_ref(spec.kind) if spec.choices else None,
-                bounds=(spec.min or 0, spec.max or 0))
+                bounds=(spec.min or 0, spec.max or 0), aliases=choice_aliases(spec.choices))
             cells[(row, L.CHECK_COL)] = XmlCell("", formula)
     return set_cells(xml, cells)
+
+
+def _shown(value: Any) -> str:
+    """A criterion value as the note names it: 'dismiss', 57, text '57', the date ..."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, str) and value.strip() and (
+            value.strip()[0].isdigit() or value.strip().lower() in ("yes", "no")):
+        return f"text {value!r}"
+    return repr(value)
+
+
+def _same_cell_value(typed: Any, wording: Any) -> bool:
+    """Whether a criterion cell already holds the value in the dropdown's wording (an
+    empty cell, which means off or none, is left empty)."""
+    if typed is None or typed == "":
+        return True
+    if isinstance(typed, datetime):
+        typed = typed.date()
+    if isinstance(typed, bool) or isinstance(wording, bool):
+        return False
+    if isinstance(typed, (int, float)) and isinstance(wording, (int, float)):
+        return float(typed) == float(wording)
+    return type(typed) is type(wording) and typed == wording
 
 
 def _styled(xml: str, cells: list[Cell]) -> dict[tuple[int, int], XmlCell]:

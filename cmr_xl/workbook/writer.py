@@ -39,6 +39,7 @@ from cmr_xl.workbook.content import (
     WorkbookContent,
     about_cells,
     check_formula,
+    choice_aliases,
     row_heights,
     summary_cells,
 )
@@ -243,7 +244,8 @@ class _Book:
             list_ref = L.list_ref(spec.kind) if spec.choices else None
             formula = check_formula(
                 spec.kind, L.a1(row, L.VALUE_COL), L.a1(row, L.USED_COL), allowed_values(spec, dropdown=True),
-                list_ref=list_ref, bounds=(spec.min or 0, spec.max or 0))
+                list_ref=list_ref, bounds=(spec.min or 0, spec.max or 0),
+                aliases=choice_aliases(spec.choices))
             ws.write_formula(row, L.CHECK_COL, formula, f["warning"], "")
             ws.data_validation(row, L.VALUE_COL, row, L.VALUE_COL, self._validation(cell))
             self.wb.define_name(cell.name, f"={cell.ref}")
