@@ -31,7 +31,8 @@ def test_the_function_files_register_our_functions(xl, relative):
     ("xlwings-server/cmr_scripts.py", {"import_doj_file", "recalculate", "make_live",
                                        "freeze_results", "export_court_copies"}),
     ("xlwings-lite/main.py", {"import_doj_file", "recalculate", "make_live", "freeze_results",
-                              "export_court_copies"}),  # files through Lite's /data
+                              "export_court_copies", "export_court_copies_send_pending"}),
+    # files through Lite's /data
 ])
 def test_the_script_files_offer_our_scripts(xl, relative, scripts):
     module = load(relative)

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 import xlwings as xw
+from python_calamine import CalamineWorkbook
 from xlwings_helpers import book_payload, xlwings_server
 
 from cmr_xl.engine.results_columns import DETERMINATION
@@ -74,15 +75,44 @@ def test_lite_imports_from_data_without_threads(lite):
     assert [written[i][first] for i in range(1, len(results))] == [r[first] for r in results[1:]]
 
 
+#: About rows of a court copy that differ by design: the time it was made, and the source
+#: workbook's size and hash (Lite makes copies from the values the add-in sends, saved as a
+#: new workbook, not from the file on disk).
+VARYING = ("Court copy exported (UTC)", "Source workbook SHA-256", "Source workbook size (bytes)")
+
+
+def _timeless(rows: list[list]) -> list[list]:
+    return [row for row in rows if not (row and row[0] in VARYING)]
+
+
 def test_lite_court_copies_go_to_data(lite):
+    """The synthetic county has Hand review rows without a DA decision: the script
+    export_court_copies refuses as `cmr-xl export` does; export_court_copies_send_pending
+    writes to /data/court-copies the court copies `cmr-xl export --send-pending` writes."""
     xl, root, data = lite
     export = subprocess.run(CLI + ["export", str(root / "ref.xlsx"), "--out", str(root / "cli")],
                             capture_output=True, text=True)
+    assert export.returncode == 2 and "no DA decision" in export.stderr, export.stderr
     actions = _run(xl, "export_court_copies", book_payload(root / "ref.xlsx"))
     alert = [a["args"][0] for a in actions if a["func"] == "alert"][0]
-    if export.returncode == 0:
-        assert alert.startswith("Wrote") and "Files panel" in alert, alert
-        assert sorted(p.name for p in (data / "court-copies").iterdir()) == sorted(
-            p.name for p in (root / "cli").iterdir())
-    else:  # the command refuses this workbook; Lite says the same
-        assert alert.split(":", 1)[1].strip()[:60] in export.stderr, (alert, export.stderr)
+    assert alert.split(":", 1)[1].strip()[:60] in export.stderr, (alert, export.stderr)
+    assert not (data / "court-copies").exists()
+
+    subprocess.run(CLI + ["export", str(root / "ref.xlsx"), "--out", str(root / "cli"),
+                          "--send-pending"], check=True, capture_output=True)
+    actions = _run(xl, "export_court_copies_send_pending", book_payload(root / "ref.xlsx"))
+    alert = [a["args"][0] for a in actions if a["func"] == "alert"][0]
+    assert alert.startswith("Wrote") and "Files panel" in alert, alert
+    copies = sorted(p.name for p in (data / "court-copies").iterdir())
+    assert copies == sorted(p.name for p in (root / "cli").glob("court-copy_*.xlsx"))
+    pending = 0
+    for name in copies:
+        got = CalamineWorkbook.from_path(str(data / "court-copies" / name))
+        want = CalamineWorkbook.from_path(str(root / "cli" / name))
+        assert got.sheet_names == want.sheet_names
+        for sheet in want.sheet_names:
+            assert _timeless(got.get_sheet_by_name(sheet).to_python()) == \
+                _timeless(want.get_sheet_by_name(sheet).to_python()), (name, sheet)
+        pending += sum("Pending DA review" in row
+                       for row in got.get_sheet_by_name("Cases").to_python())
+    assert pending  # the Hand review rows went as pending

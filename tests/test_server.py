@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -158,6 +159,7 @@ def test_manifest_task_pane_and_registrations(server):
     assert "hello" not in text.lower() and "MyTab" not in text
     pane = _get(base + "/taskpane.html")[1].decode()
     assert "cmr-import" in pane and "cmr-court-copies" in pane and "hello" not in pane.lower()
+    assert "cmr-send-pending" in pane  # the box that sends Hand review rows as pending
     assert "cmr-recalculate" in _get(base + "/static/js/ribbon.js")[1].decode()
     functions = json.loads(_get(base + "/xlwings/custom-functions-meta")[1])["functions"]
     assert {f["name"] for f in functions} == {"CMR_DETERMINE", "CMR_CRITERIA_SENTENCES",
@@ -236,30 +238,69 @@ def test_recalculate_make_live_freeze_and_export_script(server, county):
     assert "task pane" in _alerts(actions)[0]
 
 
-def test_court_copies_zip_equals_cmr_xl_export(server, county):
+def _same_files(data: bytes, folder: Path) -> list[str]:
+    """The zip holds exactly the files of `folder`, each with the same content: every
+    sheet of every workbook cell for cell, summary.pdf's text (its bytes carry the time)."""
+    expected = sorted(p.name for p in folder.iterdir())
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert sorted(archive.namelist()) == expected
+        for name in expected:
+            got, want = archive.read(name), (folder / name).read_bytes()
+            if name.endswith(".xlsx"):
+                got_book = CalamineWorkbook.from_filelike(io.BytesIO(got))
+                want_book = CalamineWorkbook.from_filelike(io.BytesIO(want))
+                assert got_book.sheet_names == want_book.sheet_names, name
+                for sheet in want_book.sheet_names:
+                    assert _timeless(got_book.get_sheet_by_name(sheet).to_python()) == \
+                        _timeless(want_book.get_sheet_by_name(sheet).to_python()), (name, sheet)
+            elif name.endswith(".pdf") and shutil.which("pdftotext"):
+                assert _pdf_text(got) == _pdf_text(want), name
+            elif not name.endswith(".pdf"):
+                assert got == want, name
+    return expected
+
+
+def _timeless(rows: list[list]) -> list[list]:
+    """A sheet's rows without the time it was made ('Court copy exported (UTC)')."""
+    return [row for row in rows if not (row and str(row[0]).endswith("(UTC)"))]
+
+
+def _pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def test_court_copies_refused_as_cmr_xl_export_refuses(server, county):
+    """The synthetic county has Hand review rows without a DA decision: `cmr-xl export`
+    refuses it, and so does the task pane's Court copies (box not ticked)."""
     base, _ = server
     status, message = (county / "export.txt").read_text().split("\n", 1)
-    if status != "0":  # the command refuses this workbook: the server refuses it the same way
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            _post(base + "/cmr/court-copies?name=ref.xlsx", (county / "ref.xlsx").read_bytes(),
-                  "application/octet-stream")
-        assert refused.value.code == 400
-        why = json.loads(refused.value.read())["detail"]
-        assert why.split(":", 1)[1].strip()[:60] in message
-        return
-    answer = _post(base + "/cmr/court-copies?name=ref.xlsx", (county / "ref.xlsx").read_bytes(),
-                   "application/octet-stream")
+    assert status == "2" and "no DA decision" in message, message
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        _post(base + "/cmr/court-copies?name=ref.xlsx", (county / "ref.xlsx").read_bytes(),
+              "application/octet-stream")
+    assert refused.value.code == 400
+    why = json.loads(refused.value.read())["detail"]
+    assert why.split(":", 1)[1].strip()[:60] in message
+
+
+def test_court_copies_zip_equals_cmr_xl_export_send_pending(server, county, tmp_path):
+    """The clerk ticks "send pending" and presses Court copies: the zip downloaded holds
+    what `cmr-xl export --send-pending` writes for the same workbook, file for file."""
+    base, _ = server
+    subprocess.run(CLI + ["export", str(county / "ref.xlsx"), "--out", str(tmp_path / "cli"),
+                          "--send-pending"], check=True, capture_output=True)
+    answer = _post(base + "/cmr/court-copies?name=ref.xlsx&send_pending=true",
+                   (county / "ref.xlsx").read_bytes(), "application/octet-stream")
     status, data = _get(base + answer["download"])
     assert status == 200
-    expected = sorted(p.name for p in (county / "copies").iterdir())
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        assert sorted(archive.namelist()) == expected == answer["files"]
-        for name in expected:
-            if name.endswith(".xlsx"):
-                got = CalamineWorkbook.from_filelike(io.BytesIO(archive.read(name)))
-                want = CalamineWorkbook.from_path(str(county / "copies" / name))
-                sheet = want.sheet_names[0]
-                assert got.get_sheet_by_name(sheet).to_python() == \
-                    want.get_sheet_by_name(sheet).to_python()
+    names = _same_files(data, tmp_path / "cli")
+    assert names == answer["files"]
+    assert {"summary.pdf"} < set(names) and any(n.startswith("court-copy_") for n in names)
+    pending = [row for name in names if name.startswith("court-copy_")
+               for row in CalamineWorkbook.from_filelike(io.BytesIO(
+                   zipfile.ZipFile(io.BytesIO(data)).read(name))).get_sheet_by_name(
+                   "Cases").to_python() if "Pending DA review" in row]
+    assert pending  # the Hand review rows went as pending
     with pytest.raises(urllib.error.HTTPError):  # given once
         _get(base + answer["download"])

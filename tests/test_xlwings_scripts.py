@@ -89,7 +89,7 @@ def test_scripts_are_registered(xl):
     server, _, scripts = xl
     names = {s["function_name"] for s in server.custom_scripts_meta(scripts)}
     assert names == {"import_doj_file", "recalculate", "make_live", "freeze_results",
-                     "export_court_copies"}
+                     "export_court_copies", "export_court_copies_send_pending"}
 
 
 def test_recalculate_writes_the_new_determinations(xl, filled):

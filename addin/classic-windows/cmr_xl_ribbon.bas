@@ -28,3 +28,7 @@ End Sub
 Public Sub CmrExport(control As IRibbonControl)
     RunCmr "export_court_copies"
 End Sub
+
+Public Sub CmrExportPending(control As IRibbonControl)
+    RunCmr "export_court_copies_send_pending"
+End Sub

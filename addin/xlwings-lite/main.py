@@ -11,6 +11,7 @@ from cmr_xl.xlwings_app.functions import (  # noqa: F401
 )
 from cmr_xl.xlwings_app.scripts import (  # noqa: F401
     export_court_copies,
+    export_court_copies_send_pending,
     freeze_results,
     import_doj_file,
     make_live,

@@ -68,14 +68,14 @@ async def stage(current_user: dep.User, data: Annotated[dict, Body()]) -> dict[s
     return {"staged": token}
 
 
-def court_copies_zip(book: Path) -> tuple[bytes, list[str]]:
+def court_copies_zip(book: Path, send_pending: bool = False) -> tuple[bytes, list[str]]:
     """Court copies of a saved cmr-xl workbook, zipped (the same files as `cmr-xl
-    export`)."""
+    export`, or `cmr-xl export --send-pending`)."""
     from cmr_xl.workbook import court_copies
 
     export = getattr(court_copies, "export_for_courts", court_copies.export_court_copies)
     with tempfile.TemporaryDirectory(dir=staging.folder()) as scratch:
-        written = export(book, Path(scratch) / "court-copies")
+        written = export(book, Path(scratch) / "court-copies", send_pending=send_pending)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(written):
@@ -85,14 +85,16 @@ def court_copies_zip(book: Path) -> tuple[bytes, list[str]]:
 
 @router.post("/court-copies")
 async def court_copies(request: Request, current_user: dep.User,
-                       name: str = Query("workbook.xlsx", max_length=255)) -> dict[str, Any]:
+                       name: str = Query("workbook.xlsx", max_length=255),
+                       send_pending: bool = Query(False)) -> dict[str, Any]:
     """The open workbook (Office.js getFileAsync, .xlsx) as the body: its court copies
-    as a zip, downloaded once from the address returned."""
+    as a zip, downloaded once from the address returned; `send_pending` sends Hand
+    review rows without a DA decision as pending (`cmr-xl export --send-pending`)."""
     token = staging.new_token()
     try:
         book = staging.upload_target(token, Path(name).with_suffix(".xlsx").name)
         await _receive(request, book)
-        data, files = await run_in_threadpool(court_copies_zip, book)
+        data, files = await run_in_threadpool(court_copies_zip, book, send_pending)
     except InputError as error:
         raise HTTPException(400, str(error)) from None
     finally:

@@ -11,6 +11,9 @@
 - export_court_copies: one court copy per court (classic add-in: beside the saved
   workbook; xlwings Lite: in /data/court-copies, for download from the Files panel;
   xlwings Server: the task pane's Court copies button, a zip to download).
+- export_court_copies_send_pending: the same, with Hand review rows that have no DA
+  decision yet sent as pending (`cmr-xl export --send-pending`; on xlwings Server, the
+  task pane's "send pending" box).
 
 Each script names the sheets it reads (`include`), so that Office.js sends only those. On
 xlwings Server the task pane sends big sheets ahead in pieces under Office.js' ~5 MB
@@ -141,6 +144,13 @@ def export_court_copies(book: xw.Book) -> None:
     """One court copy per court: beside the saved workbook (classic), in /data/court-copies
     (xlwings Lite); on xlwings Server, the task pane's Court copies button."""
     _reporting(book, lambda: _export(book))
+
+
+@script(include=BOOK_SHEETS)
+def export_court_copies_send_pending(book: xw.Book) -> None:
+    """Court copies as export_court_copies makes them, with Hand review rows that have
+    no DA decision yet sent as pending (`cmr-xl export --send-pending`)."""
+    _reporting(book, lambda: _export(book, send_pending=True))
 
 
 # --- reading the workbook -----------------------------------------------------------------
@@ -605,7 +615,7 @@ def values_workbook(book: xw.Book, target: Path) -> Path:
     return target
 
 
-def _export(book: xw.Book) -> str:
+def _export(book: xw.Book, send_pending: bool = False) -> str:
     if runtime.on_server():
         raise InputError("Court copies", "are made from the workbook file",
                          "Use 'Court copies' in the cmr-xl task pane: it sends the workbook "
@@ -615,19 +625,19 @@ def _export(book: xw.Book) -> str:
         with tempfile.TemporaryDirectory() as scratch:
             source = values_workbook(book, Path(scratch) / Path(book.name).with_suffix(
                 ".xlsx").name)
-            written = _court_copies()(source, out)
+            written = _court_copies()(source, out, send_pending=send_pending)
         return (f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to "
                 f"{out}: download them from xlwings Lite's Files panel")
     path = Path(book.fullname)
     if not path.is_file():
         raise InputError(book.name, "is not a saved file this Python can read",
                          "Save the workbook, then run `cmr-xl export BOOK.xlsx --out DIR`")
-    written = _court_copies()(path, path.parent / "court-copies")
+    written = _court_copies()(path, path.parent / "court-copies", send_pending=send_pending)
     return f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to " \
            f"{path.parent / 'court-copies'}"
 
 
-def _court_copies() -> Callable[[Path, Path], list[Path]]:
+def _court_copies() -> Callable[..., list[Path]]:
     try:
         module = importlib.import_module("cmr_xl.workbook.court_copies")
         return module.export_court_copies
@@ -637,7 +647,8 @@ def _court_copies() -> Callable[[Path, Path], list[Path]]:
 
 
 CLASSIC = {"import_doj_file": _import, "recalculate": _recalculate, "make_live": _make_live,
-           "freeze_results": _freeze, "export_court_copies": _export}
+           "freeze_results": _freeze, "export_court_copies": _export,
+           "export_court_copies_send_pending": lambda book: _export(book, send_pending=True)}
 
 
 def run_classic(name: str) -> None:

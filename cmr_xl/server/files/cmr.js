@@ -132,7 +132,9 @@ function workbookFile() {
 
 async function courtCopies() {
   await busy("Court copies", async () => {
-    const answer = await post("/cmr/court-copies", await workbookFile(),
+    const pending = document.getElementById("cmr-send-pending").checked;
+    const answer = await post(
+      "/cmr/court-copies" + (pending ? "?send_pending=true" : ""), await workbookFile(),
       { "Content-Type": "application/octet-stream" });
     const link = document.getElementById("cmr-download");
     link.href = answer.download;
