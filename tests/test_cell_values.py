@@ -34,6 +34,14 @@ def test_an_empty_or_impossible_date_is_missing_not_a_crash():
     assert as_list(typed_column(values, COLUMN["conviction_date"])) == [None] * len(values)
 
 
+def test_typed_dates_with_empty_cells_as_openpyxl_gives_them():
+    """Without python-calamine the workbook is read by openpyxl: datetimes and None (a
+    fresh `pip install .` exported nothing: NaT reached datetime())."""
+    values = [datetime(2013, 3, 16), None, pd.NaT, datetime(2013, 3, 17, 12, 0)]
+    assert as_list(typed_column(values, COLUMN["conviction_date"])) == [
+        pd.Timestamp("2013-03-16"), None, None, pd.Timestamp("2013-03-17")]
+
+
 def test_serial_numbers_alone_and_mixed_with_typed_dates_agree():
     only_serials = typed_column([41349.0, ""], COLUMN["dob"])
     mixed = typed_column([41349.0, "", "2013-03-16"], COLUMN["dob"])

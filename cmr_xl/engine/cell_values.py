@@ -164,7 +164,8 @@ def dates(values: Sequence[Any]) -> pd.Series:
     numbers = pd.to_numeric(pd.Series(values).map(_number_like), errors="coerce")
     serials = numbers.to_numpy(dtype="float64")
     is_serial = ~np.isnan(serials)  # numbers, also as text ("41349" from a joined cell)
-    others = pd.Series(np.where(is_serial, None, values)).map(_date_like)
+    # object dtype: pandas would make typed datetimes and None a datetime column of NaT
+    others = pd.Series(np.where(is_serial, None, values), dtype=object).map(_date_like)
     parsed = within_range(pd.to_datetime(others, errors="coerce", format="mixed")).to_numpy()
     return pd.Series(np.where(is_serial, _serial_dates(serials), parsed))
 
@@ -187,6 +188,7 @@ def _number_like(value: Any) -> Any:
 def _date_like(value: Any) -> Any:
     if isinstance(value, str):
         return value.strip()[:10] or None
-    if isinstance(value, (datetime, date)):  # out of range: missing, by within_range
+    if isinstance(value, (datetime, date)) and value == value:  # NaT is no date
+        # out of range: missing, by within_range
         return datetime(value.year, value.month, value.day)
     return None
