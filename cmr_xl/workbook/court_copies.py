@@ -39,6 +39,7 @@ from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.output_set import output_set
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import clean_text
 from cmr_xl.workbook.decisions import check_decisions
 from cmr_xl.workbook.printing import print_setup
@@ -48,6 +49,7 @@ from cmr_xl.workbook.reader import (
     criterion_locations,
     read_about,
     read_criteria,
+    read_results,
 )
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
@@ -137,6 +139,7 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
     _check_criteria_current(book, about)
     source = _source(book, book_path, about)
     cases = read_cases(book)
+    _check_rows_imported(book, about)
     left_out = list(cases.attrs.get("left_out") or [])
     cases = _this_county(cases, source, book_path)
     cases = _reviewed(cases)
@@ -211,6 +214,16 @@ def read_cases(book: Workbook) -> pd.DataFrame:
     frame[SHEET_ROW] = numbers
     frame.attrs["columns"] = positions
     return frame
+
+
+def _check_rows_imported(book: Workbook, about: dict[str, Any]) -> None:
+    """Every conviction the import wrote, once (row_integrity); a Results sheet laid out
+    otherwise (a title above the header) has no import record to check against."""
+    try:
+        identities = read_results(book.path, book=book, columns=row_integrity.IDENTITY)
+    except InputError:
+        return
+    row_integrity.refuse(identities, about, book.path)
 
 
 def _check_determined(cases: pd.DataFrame, path: Path) -> None:

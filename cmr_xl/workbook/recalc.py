@@ -26,6 +26,7 @@ from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.pipeline import redetermine
 from cmr_xl.engine.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.content import (
     Cell,
     WorkbookContent,
@@ -101,7 +102,7 @@ _STRAY = " is not a conviction (no code section in its row); left as it is"
 
 def _workbook_check(note: str) -> bool:
     """A note recalc's own checks of the workbook wrote (not one of the run's notes)."""
-    return note.endswith((_NO_LISTS, _STRAY))
+    return note.endswith((_NO_LISTS, _STRAY)) or row_integrity.SUFFIX in note
 
 
 def workbook_notes(content: WorkbookContent) -> list[str]:
@@ -133,6 +134,7 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     # the checks of this workbook replace those of an earlier recalc (a fixed problem goes)
     notes = [note for note in audit["rows"].get("notes") or [] if not _workbook_check(note)]
     workbook_notes = list(facts.attrs.get("stray_notes") or [])
+    workbook_notes += row_integrity.problems(facts, about, path)  # rows deleted, added...
     if L.LISTS not in book.sheet_names:
         workbook_notes.append(f"{path.name}: sheet '{L.LISTS}' {_NO_LISTS}")
     notes += [note for note in workbook_notes if note not in notes]

@@ -28,6 +28,7 @@ from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, keys
 from cmr_xl.workbook import layout as L
+from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import TextRepairs, clean_array, clean_text
 from cmr_xl.workbook.content import (
     CHART_ANCHOR,
@@ -65,8 +66,10 @@ def write_workbook(result: Any, path: str | Path, *, formula_cache: bool = True,
 
 def content_from_result(result: Any) -> WorkbookContent:
     audit = dict(result.audit())
-    audit["rows"] = (result.summary or {}).get("rows") or result.accounting.as_dict()
+    audit["rows"] = dict((result.summary or {}).get("rows") or result.accounting.as_dict())
     shown = result.shown().to_numpy()  # related charges only when the office reviews them
+    # how many convictions the import wrote, and which: recalc and export check the rows
+    audit["rows"].update(row_integrity.record(result.facts[shown]))
     return WorkbookContent(
         county=result.county, criteria=result.criteria,
         facts=result.facts[shown].reset_index(drop=True),
