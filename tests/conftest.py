@@ -37,3 +37,46 @@ def xl():
 
     with xlwings_server() as modules:
         yield modules
+
+
+# --- markers: the slow tests an everyday `pytest -m "not slow"` leaves out --------------
+
+#: What a test (or a helper or fixture it uses) writes when it starts another program.
+_STARTS = {"libreoffice": ("soffice", "libreoffice"),
+           "subprocess": ("subprocess", "Popen", "sys.executable", "os.kill", "signal.")}
+
+
+def _sources(function, depth: int = 2) -> list[str]:
+    """The source of `function` and of the test helpers it names, `depth` calls deep."""
+    import inspect
+
+    try:
+        found = [inspect.getsource(function)]
+    except (OSError, TypeError):
+        return []
+    if depth:
+        module = inspect.getmodule(function)
+        for name in getattr(getattr(function, "__code__", None), "co_names", ()):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper is not function and \
+                    Path(inspect.getfile(helper)).parent == Path(__file__).parent:
+                found += _sources(helper, depth - 1)
+    return found
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that starts LibreOffice, another process or the xlwings Server
+    (`libreoffice`, `subprocess`, `server`) also `slow`; CI runs them all."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        functions = [getattr(item, "function", None)] + [
+            defs[-1].func for defs in (info.name2fixturedefs.values() if info else ())]
+        text = "\n".join(s for f in functions if f is not None for s in _sources(f))
+        kinds = {kind for kind, words in _STARTS.items() if any(w in text for w in words)}
+        if item.get_closest_marker("server"):
+            kinds.add("server")
+        for kind in sorted(kinds):
+            if kind != "server":
+                item.add_marker(getattr(pytest.mark, kind))
+        if kinds:
+            item.add_marker(pytest.mark.slow)
