@@ -1176,3 +1176,18 @@ def test_synthetic_county_file_is_read_completely(tmp_path):
         assert table.num_rows == expected and accounting.rows_read == expected
         assert table[SOURCE_LINE].to_pylist() == list(range(2, expected + 2))
         assert accounting.notes == [] and balanced(accounting)
+
+
+def test_an_old_mac_file_with_a_line_feed_inside_a_value_and_repeated_lines_is_read(tmp_path):
+    """Found by the random-bytes property test: a file whose lines end in CR only, with a
+    comment holding a line feed inside its quotes and the same record written several
+    times, is read to its end: the repeats are rejected, nothing is lost or crashes."""
+    repeated = fields(0, "S4", COMMENT_TEXT="CONVICTED BY PLEA\nSEE DOCKET")
+    other = fields(0, "S1")
+    body = [csv_line(r) for r in (repeated, other, repeated, other, other, repeated)]
+    path = tmp_path / "old_mac.csv"
+    path.write_bytes(("\r".join([",".join(DOJ_COLUMNS), *body])).encode())
+    table, accounting = read(path)
+    assert balanced(accounting)
+    assert table.num_rows + accounting.rows_rejected == 6
+    assert all("repeats line" in r.reason for r in accounting.rejects)
