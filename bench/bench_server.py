@@ -111,14 +111,18 @@ def main() -> None:
         packed = [[packed_text([row[i] for i in columns])] for row in results[1:]]
         header = "|".join(c.label for c in PACKED_FACTS)
         person = names.index(next(c.label for c in PACKED_FACTS if c.key == "person_id"))
-        bounds = block_bounds([r[person] for r in results[1:]], call_bytes(packed))
+        at = [names.index(label) for label in ("DA decision", "DA grounds")]
+        decisions = [[row[i] for i in at] for row in results[1:]]  # as make_live passes them
+        bounds = block_bounds([r[person] for r in results[1:]],
+                              call_bytes([p + d for p, d in zip(packed, decisions, strict=True)]))
         criteria = sheets[L.CRITERIA]
         cells = L.criterion_cells()
         block = [row[:3] for row in criteria[cells[0].row:cells[-1].row + 1]]
         worst_in = worst_out = 0
         started = time.perf_counter()
         for start, end in bounds:
-            call = function_call("cmr_determine", packed[start:end], block, [[header]])
+            call = function_call("cmr_determine", packed[start:end], block, [[header]], "",
+                                 decisions[start:end])
             body = json.dumps(call)
             answer = _post(base + "/xlwings/custom-functions-call", call)
             worst_in = max(worst_in, len(body))

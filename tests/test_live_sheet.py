@@ -6,6 +6,8 @@ xlwings' server machinery, gives the engine's determinations for every row."""
 from __future__ import annotations
 
 import asyncio
+import re
+import shutil
 
 import openpyxl
 import pytest
@@ -138,3 +140,58 @@ def test_a_row_that_cannot_be_read_says_why_and_the_others_keep_their_places(xl,
     per_conviction = [c.key for c in DETERMINATION].index("person_first_row")
     for i in (0, 4, 5):
         assert answers[i][:per_conviction] == whole[i][:per_conviction], i
+
+
+def test_a_typed_da_decision_changes_the_live_answer_as_recalc_does(xl, county, tmp_path):
+    """make_live passes each block's DA decision and grounds cells to =CMR_DETERMINE:
+    a challenge, a reduce and a dismiss typed in Results give the Live sheet the Final
+    outcome, Reason category, Relief and person-level columns `cmr-xl recalc` writes."""
+    from test_da_decisions import CHALLENGE_GROUNDS, cmr, edit, first_row
+
+    from cmr_xl.xlwings_app.cells import packed_text
+
+    result, written = county
+    book = shutil.copy(written, tmp_path / "decided.xlsx")
+    dismissed = first_row(book, "Eligibility Determination", "Eligible for Dismissal")
+    review = first_row(book, "Eligibility Determination", "Hand review")
+    refused = first_row(book, "Eligibility Determination", "Not eligible")
+    edit(book, {(dismissed, "DA decision"): " Challenge ",
+                (dismissed, "DA grounds"): CHALLENGE_GROUNDS,
+                (review, "DA decision"): "reduce", (refused, "DA decision"): "dismiss"})
+    actions = make_live_actions(xl, book, len(result.facts))
+    [formula] = [a["values"][0][0] for a in actions if a["func"] == "setFormula"
+                 and str(a["values"][0][0]).startswith("=CMR_DETERMINE(")]
+    found = re.search(r',"",Results!\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)\)$', formula)
+    assert found, formula
+    first, last = int(found[2]), int(found[4])
+    grid = sheet_values(book, L.RESULTS)
+    at = [openpyxl.utils.column_index_from_string(found[i]) - 1 for i in (1, 3)]
+    assert [grid[0][i] for i in at] == ["DA decision", "DA grounds"]
+    decisions = [row[at[0]:at[1] + 1] for row in grid[first - 1:last]]
+    columns = [grid[0].index(c.label) for c in PACKED_FACTS]
+    packed = [[packed_text([row[i] for i in columns])] for row in grid[first - 1:last]]
+    header = [[packed_text([grid[0][i] for i in columns])]]
+    criteria = criteria_block(book)
+    live = call(xl, "cmr_determine", packed, criteria, header, "", decisions)
+    blind = call(xl, "cmr_determine", packed, criteria, header)
+    assert cmr("recalc", book).exit_code == 0
+    recalculated = sheet_values(book, L.RESULTS)
+    for col, column in enumerate(DETERMINATION):
+        where = recalculated[0].index(column.label)
+        assert [row[col] for row in live] == [row[where] for row in recalculated[1:]], column.key
+    outcome = [c.key for c in DETERMINATION].index("outcome")
+    assert [(live[n - 2][outcome], blind[n - 2][outcome]) for n in (dismissed, review, refused)
+            ] == [("Not eligible", "Eligible for Dismissal"),
+                  ("Eligible for Reduction", "Hand review"),
+                  ("Eligible for Dismissal", "Not eligible")]
+
+
+def test_a_word_that_is_not_a_decision_answers_in_its_row(xl, county):
+    _, path = county
+    grid = sheet_values(path, L.RESULTS)
+    rows = [grid[0]] + [list(row) for row in grid[1:7]]
+    rows[2][grid[0].index("DA decision")] = "maybe"
+    answers = call(xl, "cmr_determine", rows, criteria_block(path))
+    assert answers[1][0] == ("cmr-xl: 'maybe' is not a DA decision; use the dropdown: "
+                             "'accept', 'dismiss', 'reduce' or 'challenge', or leave it empty")
+    assert all(not str(row[0]).startswith("cmr-xl") for n, row in enumerate(answers) if n != 1)

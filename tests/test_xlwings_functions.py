@@ -39,8 +39,9 @@ def test_the_functions_excel_sees(xl):
     by_name = {f["name"]: f for f in meta["functions"]}
     assert set(by_name) == {"CMR_DETERMINE", "CMR_CRITERIA_SENTENCES", "CMR_VERSION"}
     params = by_name["CMR_DETERMINE"]["parameters"]
-    assert [p["name"] for p in params] == ["facts", "criteria", "header", "columns"]
-    assert [p.get("optional", False) for p in params] == [False, False, True, True]
+    assert [p["name"] for p in params] == ["facts", "criteria", "header", "columns",
+                                           "decisions"]
+    assert [p.get("optional", False) for p in params] == [False, False, True, True, True]
     assert all(p["dimensionality"] == "matrix" for p in params)
 
 

@@ -162,8 +162,11 @@ def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     blocks = [a["values"][0][0] for a in formulas if str(a["values"][0][0]).startswith(
         "=CMR_DETERMINE(")]
     bottom = C.CRITERIA_FIRST_ROW + len(criterion_specs()) - 1
-    assert blocks == [f"=CMR_DETERMINE(Live!$N$2:$N${len(result.facts) + 1},"
-                      f"Criteria!$A$5:$C${bottom},Live!$N$1)"]
+    decision, grounds = (get_column_letter([c.key for c in RESULT_COLUMNS].index(key) + 1)
+                         for key in ("da_decision", "da_grounds"))
+    last = len(result.facts) + 1
+    assert blocks == [f"=CMR_DETERMINE(Live!$N$2:$N${last},Criteria!$A$5:$C${bottom},Live!$N$1,"
+                      f'"",Results!${decision}$2:${grounds}${last})']
     header, row = live_pack_formulas(actions, len(result.facts))
     dob = get_column_letter([c.key for c in RESULT_COLUMNS].index("dob") + 1)
     assert header.startswith(f"=Results!$A$1&\"|\"&Results!${dob}$1&\"|\"&")  # Subject ID, DOB

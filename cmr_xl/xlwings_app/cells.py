@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
+from cmr_xl.engine import da_decision
 from cmr_xl.engine.cell_values import (
     EXCEL_EPOCH,
     criterion_value,
@@ -32,7 +33,7 @@ from cmr_xl.engine.cell_values import (
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, Column
+from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
 
 #: The facts the rules read (eligibility.py); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the
@@ -142,6 +143,35 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
             values = values.take(pa.array(chosen))
         data[column.key] = typed_text_column(values, column)
     return FactsBlock(_with_blanks(data, len(chosen)), chosen, len(cells), problems)
+
+
+def block_decisions(cells: Any, block: FactsBlock) -> tuple[pd.DataFrame, dict[int, str]]:
+    """The DA decision and grounds of the block's convictions, from the cells of the same
+    rows (Results' 'DA decision' and 'DA grounds' columns), read as `cmr-xl recalc` reads
+    them: the decision normalised to the dropdown's word ("" for none), grounds as text.
+    A decision that is none of the dropdown's words is its row's problem (the row is
+    determined without it and answers with the message)."""
+    rows = as_rows(cells)
+    if len(rows) != block.size:
+        raise InputError("decisions", f"{len(rows):,} row(s) given for {block.size:,} rows "
+                         "of facts", "Pass the 'DA decision' and 'DA grounds' cells of the "
+                         "same rows (run the make_live script again)")
+    chosen = block.positions.tolist()
+    words, problems = [], {}
+    for position in chosen:
+        cell = rows[position][0] if rows[position] else None
+        word = da_decision.normalise(None if isinstance(cell, dict) else cell)
+        if word is None or isinstance(cell, dict):
+            shown = cell.get("type", "an error") if isinstance(cell, dict) else repr(cell)
+            problems[position] = (f"{shown} is not a DA decision; use the dropdown: "
+                                  f"{da_decision.allowed_words()}, or leave it empty")
+            word = ""
+        words.append(word)
+    grounds = object_array([rows[p][1] if len(rows[p]) > 1 else None for p in chosen])
+    text = typed_column(grounds, DECISION[1]).astype(object)
+    frame = pd.DataFrame({"da_decision": pd.Series(words, dtype=object),
+                          "da_grounds": text.where(text.notna(), "").reset_index(drop=True)})
+    return frame, problems
 
 
 def packed_text(cells: Sequence[Any]) -> str:

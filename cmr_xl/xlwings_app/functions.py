@@ -30,11 +30,12 @@ from xlwings import arg, func, ret
 from cmr_xl import __version__
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import Column
+from cmr_xl.engine.results_columns import DECISION, Column
 from cmr_xl.xlwings_app.cells import (
     PACK_SEPARATOR,
     FactsBlock,
     as_rows,
+    block_decisions,
     cells_from_frame,
     criteria_from_cells,
     determination_columns,
@@ -59,11 +60,14 @@ NON_TEXT_CELL_BYTES = 12  # a number (age, years to one decimal) or boolean, and
 @arg("header", "raw", doc="Optional: the header row Results!A1:AI1 when facts has none, or "
      "the packed header cell Live!N1")
 @arg("columns", "raw", doc="Optional: output columns, e.g. \"determination,reason,trace\"")
+@arg("decisions", "raw", doc="Optional: the DA decision and DA grounds cells of the same "
+     "rows (Results!F2:G...); the Final outcome, Reason category and Relief follow them")
 @ret("raw")
-def cmr_determine(facts: Any, criteria: Any, header: Any = None, columns: Any = None) -> list:
+def cmr_determine(facts: Any, criteria: Any, header: Any = None, columns: Any = None,
+                  decisions: Any = None) -> list:
     """Prop 64 determination, reason, relief and decision trace for each conviction."""
     with _collector_paused():
-        return _determine(facts, criteria, header, columns)
+        return _determine(facts, criteria, header, columns, decisions)
 
 
 @contextmanager
@@ -81,25 +85,46 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _determine(facts: Any, criteria: Any, header: Any, columns: Any) -> list:
+def _determine(facts: Any, criteria: Any, header: Any, columns: Any,
+               decisions: Any = None) -> list:
     try:
         rows = as_rows(facts)
         outputs = determination_columns(columns)
+        labels: Sequence[Any] = ()
         if is_packed_header(header):
             block = packed_facts_block(as_rows(header)[0][0], rows)
         elif header in (None, ""):
             if not rows:
                 return [["cmr-xl: no rows given"]]
-            block = facts_block(rows[0], rows[1:])
+            labels, rows = rows[0], rows[1:]
+            block = facts_block(labels, rows)
         else:
-            block = facts_block(as_rows(header)[0], rows)
-        result = determine(block.facts, criteria_from_cells(criteria))
+            labels = as_rows(header)[0]
+            block = facts_block(labels, rows)
+        if decisions in (None, "") and labels:  # Results rows cell by cell: their own
+            decisions = decision_cells(labels, rows)
+        chosen, problems = (None, {}) if decisions in (None, "") else block_decisions(
+            decisions, block)
+        result = determine(block.facts, criteria_from_cells(criteria), chosen)
         too_big = result_too_big(result, outputs)
         if too_big:
             return [[too_big]]
-        return answer_rows(block, cells_from_frame(result, outputs), len(outputs))
+        answers = answer_rows(block, cells_from_frame(result, outputs), len(outputs))
+        for position, problem in problems.items():
+            answers[position] = [f"cmr-xl: {problem}"] + [""] * (len(outputs) - 1)
+        return answers
     except InputError as error:
         return [[f"cmr-xl: {error}"]]
+
+
+def decision_cells(labels: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[list[Any]] | None:
+    """The DA decision and grounds cells of Results rows given cell by cell with their
+    header (None when the range leaves those columns out)."""
+    names = [str(v).strip() if v is not None else "" for v in labels]
+    if not all(c.label in names for c in DECISION):
+        return None
+    at = [names.index(c.label) for c in DECISION]
+    return [[row[i] if i < len(row) else None for i in at] for row in rows]
 
 
 def answer_rows(block: FactsBlock, answers: list[list[Any]], width: int) -> list[list[Any]]:

@@ -512,15 +512,33 @@ def _recalculate(book: xw.Book) -> str:
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
-def live_formula(first: int, last: int, name: str = "CMR_DETERMINE") -> str:
+def live_formula(first: int, last: int, name: str = "CMR_DETERMINE",
+                 decisions: tuple[str, str] | None = None) -> str:
     """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based);
     `name` as the runtime registers it (runtime.function_name: CMR.CMR_DETERMINE on
-    xlwings Server)."""
+    xlwings Server). `decisions`: the Results column letters of DA decision and DA
+    grounds, passed for the same rows (the columns argument left "" for all), so that
+    the Final outcome follows the DA as `cmr-xl recalc` makes it."""
     packed = a1(0, C.LIVE_PACKED_COL).rstrip("1")
     top = C.CRITERIA_FIRST_ROW
     bottom = top + len(criterion_specs()) - 1
+    decided = "" if decisions is None else (
+        f',"",{C.RESULTS}!${decisions[0]}${first}:${decisions[1]}${last}')
     return (f"={name}({C.LIVE}!${packed}${first}:${packed}${last},"
-            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}$1)")
+            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}$1{decided})")
+
+
+def _decision_letters(names: list[str]) -> tuple[str, str] | None:
+    """Results' DA decision and DA grounds columns (side by side, as the writer puts
+    them), or None for a workbook written before them."""
+    if not all(c.label in names for c in DECISION):
+        return None
+    first, second = (names.index(c.label) for c in DECISION)
+    if second != first + 1:
+        raise InputError(f"{C.RESULTS}!{a1(0, first)}", "'DA decision' and 'DA grounds' are "
+                         "not side by side", "Move 'DA grounds' right of 'DA decision', then "
+                         "run make_live again")
+    return a1(0, first).rstrip("1"), a1(0, second).rstrip("1")
 
 
 def pack_formulas(names: list[str]) -> tuple[str, str]:
@@ -551,7 +569,10 @@ def _make_live(book: xw.Book) -> str:
     answers = [names.index(column.label) for column in DETERMINATION if column.label in names]
     # Each row's packed facts go in and its result comes back: both count towards a call.
     fact_columns = [names.index(column.label) for column in PACKED_FACTS]
-    sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] for row in body],
+    letters = _decision_letters(names)
+    decided = [names.index(column.label) for column in DECISION] if letters else []
+    sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] + [row[i] for i in decided]
+                        for row in body],
                        [[row[i] for i in answers] for row in body] if answers else None)
     bounds = block_bounds(facts["person_id"].tolist(), sizes)
     if C.LIVE not in [s.name for s in book.sheets]:
@@ -564,7 +585,7 @@ def _make_live(book: xw.Book) -> str:
     live[1, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
     name = runtime.function_name("CMR_DETERMINE")
     for start, end in bounds:  # formula2: a dynamic array that spills (classic Excel too)
-        live[start + 1, 0].formula2 = live_formula(start + 2, end + 1, name)
+        live[start + 1, 0].formula2 = live_formula(start + 2, end + 1, name, letters)
     results = book.sheets[C.RESULTS]
     header = names
     for offset, column in enumerate(DETERMINATION):
