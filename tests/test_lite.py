@@ -13,6 +13,7 @@ import threading
 import pytest
 import xlwings as xw
 from python_calamine import CalamineWorkbook
+from test_addin_exports import assert_same_files
 from xlwings_helpers import book_payload, xlwings_server
 
 from cmr_xl.engine.results_columns import DETERMINATION
@@ -75,16 +76,6 @@ def test_lite_imports_from_data_without_threads(lite):
     assert [written[i][first] for i in range(1, len(results))] == [r[first] for r in results[1:]]
 
 
-#: About rows of a court copy that differ by design: the time it was made, and the source
-#: workbook's size and hash (Lite makes copies from the values the add-in sends, saved as a
-#: new workbook, not from the file on disk).
-VARYING = ("Court copy exported (UTC)", "Source workbook SHA-256", "Source workbook size (bytes)")
-
-
-def _timeless(rows: list[list]) -> list[list]:
-    return [row for row in rows if not (row and row[0] in VARYING)]
-
-
 def test_lite_court_copies_go_to_data(lite):
     """The synthetic county has Hand review rows without a DA decision: the script
     export_court_copies refuses as `cmr-xl export` does; export_court_copies_send_pending
@@ -103,16 +94,11 @@ def test_lite_court_copies_go_to_data(lite):
     actions = _run(xl, "export_court_copies_send_pending", book_payload(root / "ref.xlsx"))
     alert = [a["args"][0] for a in actions if a["func"] == "alert"][0]
     assert alert.startswith("Wrote") and "Files panel" in alert, alert
-    copies = sorted(p.name for p in (data / "court-copies").iterdir())
-    assert copies == sorted(p.name for p in (root / "cli").glob("court-copy_*.xlsx"))
-    pending = 0
-    for name in copies:
-        got = CalamineWorkbook.from_path(str(data / "court-copies" / name))
-        want = CalamineWorkbook.from_path(str(root / "cli" / name))
-        assert got.sheet_names == want.sheet_names
-        for sheet in want.sheet_names:
-            assert _timeless(got.get_sheet_by_name(sheet).to_python()) == \
-                _timeless(want.get_sheet_by_name(sheet).to_python()), (name, sheet)
-        pending += sum("Pending DA review" in row
-                       for row in got.get_sheet_by_name("Cases").to_python())
+    # court copies, AB 1793 notices and summary.pdf, as `cmr-xl export` writes them
+    names = assert_same_files(data / "court-copies", root / "cli")
+    assert "summary.pdf" in names and any(n.startswith("ab1793-notice_") for n in names)
+    copies = [n for n in names if n.startswith("court-copy_")]
+    pending = sum("Pending DA review" in row for name in copies for row in
+                  CalamineWorkbook.from_path(str(data / "court-copies" / name))
+                  .get_sheet_by_name("Cases").to_python())
     assert pending  # the Hand review rows went as pending

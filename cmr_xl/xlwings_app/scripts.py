@@ -8,7 +8,8 @@
 - make_live: lay out =CMR_DETERMINE blocks on a Live sheet and point the Results
   determination columns at them, so a criteria edit recalculates without a button.
 - freeze_results: turn live determinations back into values (before sending a copy).
-- export_court_copies: one court copy per court (classic add-in: beside the saved
+- export_court_copies: what `cmr-xl export` writes, one court copy and one AB 1793
+  notice per court and summary.pdf (classic add-in: beside the saved
   workbook; xlwings Lite: in /data/court-copies, for download from the Files panel;
   xlwings Server: the task pane's Court copies button, a zip to download).
 - export_court_copies_send_pending: the same, with Hand review rows that have no DA
@@ -641,27 +642,41 @@ def _export(book: xw.Book, send_pending: bool = False) -> str:
         raise InputError("Court copies", "are made from the workbook file",
                          "Use 'Court copies' in the cmr-xl task pane: it sends the workbook "
                          "and gives you a zip of the copies to download")
+    notes: list[str] = []
     if runtime.is_lite():
         out = runtime.LITE_DATA / "court-copies"
         with tempfile.TemporaryDirectory() as scratch:
             source = values_workbook(book, Path(scratch) / Path(book.name).with_suffix(
                 ".xlsx").name)
-            written = _court_copies()(source, out, send_pending=send_pending)
-        return (f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to "
-                f"{out}: download them from xlwings Lite's Files panel")
+            written = _court_copies()(source, out, send_pending=send_pending, notes=notes)
+        return (f"{_written(written, out)}: download them from xlwings Lite's Files panel"
+                + "".join(f"\nNote: {note}" for note in notes))
     path = Path(book.fullname)
     if not path.is_file():
         raise InputError(book.name, "is not a saved file this Python can read",
                          "Save the workbook, then run `cmr-xl export BOOK.xlsx --out DIR`")
-    written = _court_copies()(path, path.parent / "court-copies", send_pending=send_pending)
-    return f"Wrote {len(written)} court cop{'y' if len(written) == 1 else 'ies'} to " \
-           f"{path.parent / 'court-copies'}"
+    out = path.parent / "court-copies"
+    written = _court_copies()(path, out, send_pending=send_pending, notes=notes)
+    return _written(written, out) + "".join(f"\nNote: {note}" for note in notes)
+
+
+def _written(paths: list[Path], out: Path) -> str:
+    """'Wrote 2 court copies, 2 AB 1793 notices and summary.pdf to OUT'."""
+    copies = sum(p.name.startswith("court-copy_") for p in paths)
+    notices = sum(p.name.startswith("ab1793-notice_") for p in paths)
+    parts = [f"{copies} court cop{'y' if copies == 1 else 'ies'}"]
+    if notices:
+        parts.append(f"{notices} AB 1793 notice{'' if notices == 1 else 's'}")
+    parts += [p.name for p in paths if p.suffix == ".pdf"]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return f"Wrote {listed} to {out}"
 
 
 def _court_copies() -> Callable[..., list[Path]]:
+    """What `cmr-xl export` writes: court copies, AB 1793 notices and summary.pdf."""
     try:
         module = importlib.import_module("cmr_xl.workbook.court_copies")
-        return module.export_court_copies
+        return module.export_for_courts
     except (ImportError, AttributeError):
         raise InputError("cmr_xl.workbook.court_copies", "is not installed in this version",
                          "Use `cmr-xl export BOOK.xlsx --out DIR`") from None
