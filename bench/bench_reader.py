@@ -1,4 +1,4 @@
-"""Benchmark of the DOJ reader (`cmr_xl.engine.read_doj`) against pyarrow's bare parse.
+"""Benchmark of the DOJ reader (`cmr_xl.doj`) against pyarrow's bare parse.
 
 The whole pipeline's budget is 2.5x pyarrow's bare `read_csv` of the file, so the reader
 must add little to it. This prints, for a generated file of about `--rows` rows: pyarrow's
@@ -91,7 +91,7 @@ def child(kind: str, path: str) -> None:
             parse_options=skip if "defects" in path else None)
         rows, extra = table.num_rows, {}
     else:
-        from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches
+        from cmr_xl.doj import RowAccounting, iter_person_batches
 
         accounting = RowAccounting()
         rows = batches = 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from cmr_xl.engine.doj_format import DOJ_COLUMNS, SOURCE_FILE, SOURCE_LINE
+from cmr_xl.doj.doj_format import DOJ_COLUMNS, SOURCE_FILE, SOURCE_LINE
 
 COUNTY = "SACRAMENTO"
 OFFENSES = {

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rapsheet import RapSheet
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.doj_format import DOJ_COLUMNS
+from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.synthetic import generate_doj_file, prop64_convictions_by_county
 
 

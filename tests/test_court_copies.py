@@ -22,8 +22,8 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from cmr_xl.cli import cli
+from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
 from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.doj_format import PRIVATE_COLUMNS
 from cmr_xl.engine.eligibility import NOT_REVIEWED
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.pipeline import run

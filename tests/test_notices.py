@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.doj_format import PRIVATE_COLUMNS
+from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
 from cmr_xl.engine.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"

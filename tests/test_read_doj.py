@@ -20,17 +20,18 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from cmr_xl.engine import read_doj
-from cmr_xl.engine.doj_format import DOJ_COLUMNS, SOURCE_FILE, SOURCE_LINE
-from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.read_doj import (
+from cmr_xl.doj import (
     OUTPUT_SCHEMA,
     RowAccounting,
-    _split,
     iter_person_batches,
+    limits,
     normalize_columns,
     read_all,
+    records,
 )
+from cmr_xl.doj.doj_format import DOJ_COLUMNS, SOURCE_FILE, SOURCE_LINE
+from cmr_xl.doj.records import split_record as _split
+from cmr_xl.engine.errors import DojFileError
 
 HEADER = ",".join(DOJ_COLUMNS)
 SEPARATORS = [c for c in DOJ_COLUMNS if c.endswith("_SEG_SEP")] + ["END_OF_REC"]
@@ -403,7 +404,7 @@ def test_lone_carriage_return_inside_a_line_is_read_as_a_space(tmp_path):
 def test_a_block_of_old_mac_lines_before_crlf_lines_is_read_line_by_line_as_written(
         tmp_path, monkeypatch, batch_bytes, before):
     if before:  # the first lines fill the sniff: the CR lines are found block by block
-        monkeypatch.setattr(read_doj, "_SNIFF_BYTES", 2000)
+        monkeypatch.setattr(limits, "SNIFF_BYTES", 2000)
     lines = [(HEADER, "\r\n" if before else "\r")]
     for eol in ["\r\n"] * before + ["\r"] * 200 + ["\r\n"] * 14:
         lines.append((csv_line(fields(len(lines) + 1)), eol))
@@ -421,7 +422,7 @@ def test_a_block_of_old_mac_lines_before_crlf_lines_is_read_line_by_line_as_writ
 @pytest.mark.parametrize("batch_bytes", [64 << 20, 1000, 1001, 1002])  # CR | LF at a block end
 def test_old_mac_lines_then_crlf_lines_count_each_line_once(tmp_path, monkeypatch,
                                                              batch_bytes):
-    monkeypatch.setattr(read_doj, "_SNIFF_BYTES", 2000)  # the sniff sees only CR lines
+    monkeypatch.setattr(limits, "SNIFF_BYTES", 2000)  # the sniff sees only CR lines
     rows = [csv_line(fields(i + 2)) for i in range(300)]
     text = "\r".join([HEADER, *rows[:290]]) + "\r" + "\r\n".join(rows[290:]) + "\r\n"
     (tmp_path / "doj.csv").write_bytes(text.encode())
@@ -580,7 +581,7 @@ def test_every_line_is_accounted_for_in_a_messy_file(tmp_path):
 
 
 def test_quoted_newline_across_a_parallel_parse_piece_is_kept(tmp_path, monkeypatch):
-    monkeypatch.setattr(read_doj, "_PIECE_BYTES", 1000)  # pieces of ~2 rows
+    monkeypatch.setattr(limits, "PIECE_BYTES", 1000)  # pieces of ~2 rows
     doj = DojText()
     doj.raw("")  # a blank line sends the block to the careful path
     for k in range(12):
@@ -592,7 +593,7 @@ def test_quoted_newline_across_a_parallel_parse_piece_is_kept(tmp_path, monkeypa
 
 
 def test_random_defects_never_lose_a_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(read_doj, "_PIECE_BYTES", 3000)  # many parallel parse pieces
+    monkeypatch.setattr(limits, "PIECE_BYTES", 3000)  # many parallel parse pieces
     rng = random.Random(7)
     for trial in range(8):
         doj = DojText(header=rng.random() < 0.5)
@@ -633,7 +634,7 @@ def test_random_defects_never_lose_a_line(tmp_path, monkeypatch):
 
 
 def test_a_row_longer_than_the_parse_chunk_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr(read_doj, "_PARSE_CHUNK", 4096)  # a row of ~6 KB straddles chunks
+    monkeypatch.setattr(limits, "PARSE_CHUNK", 4096)  # a row of ~6 KB straddles chunks
     doj = DojText()
     doj.row()
     long = doj.row(COMMENT_TEXT="X" * 6000)
@@ -646,9 +647,9 @@ def test_a_row_longer_than_the_parse_chunk_is_read(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("careful", [False, True])  # a quoted line break: parsed in pieces
 def test_a_value_too_long_for_doj_data_costs_only_its_own_line(tmp_path, monkeypatch, careful):
-    monkeypatch.setattr(read_doj, "_PARSE_CHUNK", 4096)
-    monkeypatch.setattr(read_doj, "_PIECE_BYTES", 4096)
-    monkeypatch.setattr(read_doj, "_VALUE_LIMIT", 5000)
+    monkeypatch.setattr(limits, "PARSE_CHUNK", 4096)
+    monkeypatch.setattr(limits, "PIECE_BYTES", 4096)
+    monkeypatch.setattr(limits, "VALUE_LIMIT", 5000)
     doj = DojText()
     doj.row(COMMENT_TEXT="TWO\nLINES" if careful else "")
     bad = doj.row(COMMENT_TEXT="X" * 9000)
@@ -661,7 +662,7 @@ def test_a_value_too_long_for_doj_data_costs_only_its_own_line(tmp_path, monkeyp
 
 
 def test_a_value_too_long_in_a_row_read_in_python_is_rejected_too(tmp_path, monkeypatch):
-    monkeypatch.setattr(read_doj, "_VALUE_LIMIT", 5000)
+    monkeypatch.setattr(limits, "VALUE_LIMIT", 5000)
     doj = DojText()
     doj.row()
     bad = doj.raw(csv_line(fields(3, COMMENT_TEXT="X" * 9000)) + ",")  # 96 fields: Python
@@ -704,7 +705,7 @@ def test_sentence_parts_of_one_count_are_not_repeats(tmp_path):
 def test_a_repeat_away_from_its_original_and_across_blocks_is_found(tmp_path, monkeypatch,
                                                                    small_table):
     # the same person's rows written twice over (A B C A B C), in blocks of ~1 row each
-    monkeypatch.setattr(read_doj, "_SMALL_TABLE", small_table)
+    monkeypatch.setattr(limits, "SMALL_TABLE", small_table)
     doj = DojText(header=False)
     rows = [csv_line(fields(0, CNT_ORDER=f"00100200{k}000")) for k in range(1, 4)]
     for text in rows + rows:
@@ -733,7 +734,7 @@ def test_a_repeat_is_found_when_record_ids_only_increase_elsewhere(tmp_path):
 @pytest.mark.parametrize("small_table", [0, 2000])
 def test_random_repeats_within_persons_are_found_whatever_the_block_size(tmp_path, monkeypatch,
                                                                          small_table):
-    monkeypatch.setattr(read_doj, "_SMALL_TABLE", small_table)
+    monkeypatch.setattr(limits, "SMALL_TABLE", small_table)
     rng = random.Random(11)
     for trial in range(3):
         lines: list[str] = []
@@ -820,9 +821,9 @@ def test_doubled_quotes_and_stray_quotes_in_unquoted_values_need_no_note(tmp_pat
 
 def test_split_as_written_reads_well_formed_records_like_split():
     for text in ['a,"b""c",d', 'a,b"c,d', '"",,"a,b"', 'a,"b\nc",d', '"""x""",y', "a,,"]:
-        assert read_doj._split_as_written(text) == _split(text)[0], text
-    assert read_doj._split_as_written('a,"b "c" d",e') == ["a", 'b "c" d', "e"]
-    assert read_doj._split_as_written('a,"open') is None
+        assert records.split_as_written(text) == _split(text)[0], text
+    assert records.split_as_written('a,"b "c" d",e') == ["a", 'b "c" d', "e"]
+    assert records.split_as_written('a,"open') is None
 
 
 def test_lines_of_only_commas_are_blank_lines(tmp_path):
@@ -923,7 +924,7 @@ def test_nul_padding_after_the_rows_is_refused_in_the_block_that_holds_it(tmp_pa
 
 def test_a_binary_tail_without_line_ends_is_refused_without_reading_it_all(tmp_path,
                                                                          monkeypatch):
-    monkeypatch.setattr(read_doj, "_LINE_LIMIT", 1 << 20)
+    monkeypatch.setattr(limits, "LINE_LIMIT", 1 << 20)
     path = DojText().rows(3).write(tmp_path / "doj.csv")
     size = path.stat().st_size
     with path.open("ab") as handle:

@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapsheet import RapSheet
 
-from cmr_xl.engine import read_doj
-from cmr_xl.engine.doj_format import DOJ_COLUMNS, SOURCE_LINE
+from cmr_xl.doj import RowAccounting, iter_person_batches, limits, records
+from cmr_xl.doj.doj_format import DOJ_COLUMNS, SOURCE_LINE
 from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches
 
 HEADER = ",".join(DOJ_COLUMNS).encode()
 BOM = b"\xef\xbb\xbf"
@@ -99,7 +98,7 @@ def physical_lines(data: bytes) -> int:
     sample = data[:SNIFF]
     eol = b"\r" if b"\n" not in sample and b"\r" in sample else b"\n"
     if eol == b"\n":  # a block of old-Mac lines among LF lines: read as lines as written
-        data = (read_doj._cr_line_ends(data) or (data, 0))[0]
+        data = (records.cr_line_ends(data) or (data, 0))[0]
     else:  # old-Mac lines, then maybe CRLF lines, each a line once
         data = data.replace(b"\r\n", b"\r")
     return data.count(eol) + (1 if data and not data.endswith(eol) else 0)
@@ -111,7 +110,7 @@ def physical_lines(data: bytes) -> int:
 def test_random_bytes_are_refused_plainly_or_every_line_is_accounted_for(
         data, batch_bytes, piece_bytes):
     with tempfile.TemporaryDirectory() as folder, mock.patch.object(
-            read_doj, "_PIECE_BYTES", piece_bytes):
+            limits, "PIECE_BYTES", piece_bytes):
         path = Path(folder) / "doj.csv"
         path.write_bytes(data)
         accounting = RowAccounting()

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pytest
 
-from cmr_xl.engine.doj_format import DOJ_COLUMNS
+from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.synthetic import (
     LOOKALIKE_OFFENSES,

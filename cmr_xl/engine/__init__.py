@@ -1,5 +1,5 @@
 """The eligibility engine: pure Python, no Excel library, no CLI library.
 
-DOJ file -> rows (read_doj) -> convictions with facts (facts) -> criteria (criteria)
+DOJ file -> rows (cmr_xl.doj) -> convictions with facts (facts) -> criteria (criteria)
 -> determinations (eligibility) -> summary (summary). `pipeline` runs the whole way.
 """

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cmr_xl.doj.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
+from cmr_xl.doj.doj_format import SOURCE_FILE, SOURCE_LINE
 from cmr_xl.engine.code_sections import (
     PROP64 as PROP64_READING,
 )
@@ -28,8 +30,6 @@ from cmr_xl.engine.code_sections import (
     parse_sections,
 )
 from cmr_xl.engine.dates import LATEST, completed_years, within_range
-from cmr_xl.engine.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
-from cmr_xl.engine.doj_format import SOURCE_FILE, SOURCE_LINE
 from cmr_xl.engine.law import (
     load_law,
     prop64_code,

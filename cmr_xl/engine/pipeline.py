@@ -17,8 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cmr_xl import __version__
+from cmr_xl.doj import RowAccounting, iter_person_batches, normalize_columns
+from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
-from cmr_xl.engine.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import (
@@ -27,7 +28,6 @@ from cmr_xl.engine.facts import (
     empty_facts,
     empty_set_aside,
 )
-from cmr_xl.engine.read_doj import RowAccounting, iter_person_batches, normalize_columns
 from cmr_xl.engine.summary import summarize
 
 

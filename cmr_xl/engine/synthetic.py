@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cmr_xl.engine.doj_format import DOJ_COLUMNS
+from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.law import load_law, prop64_effective_date, statewide_as_of

@@ -35,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))  # tests/, for rapsheet
 
 from rapsheet import RapSheet  # noqa: E402
 
-from cmr_xl.engine.doj_format import DOJ_COLUMNS  # noqa: E402
+from cmr_xl.doj.doj_format import DOJ_COLUMNS  # noqa: E402
 
 EOL = b"\n"
 HEADER = ",".join(DOJ_COLUMNS).encode()
