@@ -55,6 +55,42 @@ def rewrite_results(path, change):
     return header, rows
 
 
+def identity(header, row):
+    return "|".join(str(row[header.index(label)]) for label in ("Subject ID", "Cycle", "Count"))
+
+
+def named(header, row):
+    """How a note names a conviction the import wrote: identity, case and DOJ line."""
+    subject, cycle, count, case, file, line = (row[header.index(label)] for label in (
+        "Subject ID", "Cycle", "Count", "Case number", "Source file", "Source line"))
+    return f"subject {subject}, cycle {cycle}, count {count} (case {case}, {file} line {line})"
+
+
+def test_a_deleted_conviction_is_named_by_case_and_doj_line(book, tmp_path):
+    header, rows = rewrite_results(book, lambda header, rows: rows[:3] + rows[4:])
+    note = (f"county.xlsx, sheet Results: {len(rows) - 1:,} convictions where the import "
+            f"wrote {len(rows):,}: 1 conviction(s) deleted since the import: "
+            f"{named(header, rows[3])}")
+    assert f"note: {note}\n" in cmr("recalc", book).output
+    exported = cmr("export", book, "--out", tmp_path / "copies", "--send-pending")
+    assert exported.exit_code == 2
+    assert exported.output.startswith(f"error: {note}; the court copies would not hold")
+
+
+def test_without_the_imports_list_deletions_are_counted(book, tmp_path):
+    """The Lists sheet keeps the import's identities; a workbook whose list is gone (or
+    does not match About's record) still gets the count."""
+    wb = openpyxl.load_workbook(book)
+    lists = wb[L.LISTS]
+    at = [c.value for c in lists[1]].index("Imported conviction") + 1
+    lists.cell(2, at).value = "someone|else|1"
+    wb.save(book)
+    header, rows = rewrite_results(book, lambda header, rows: rows[1:])
+    note = (f"county.xlsx, sheet Results: {len(rows) - 1:,} convictions where the import "
+            f"wrote {len(rows):,}: 1 row(s) deleted since the import")
+    assert f"note: {note}\n" in cmr("recalc", book).output
+
+
 def test_the_import_records_how_many_convictions_it_wrote_and_which(county, book):
     record = about(book)
     shown = int(county.shown().sum())
@@ -70,10 +106,12 @@ def test_a_clerk_deletes_the_dismissals_recalc_says_so_and_export_refuses(book, 
                     if r[header.index("Eligibility Determination")] != "Eligible for Dismissal")
         return kept
 
-    _, rows = rewrite_results(book, drop)
+    header, rows = rewrite_results(book, drop)
     written, deleted = len(rows), len(rows) - len(kept)
+    gone = sorted((identity(header, r), r) for r in rows if r not in kept)
     note = (f"county.xlsx, sheet Results: {len(kept):,} convictions where the import wrote "
-            f"{written:,}: {deleted:,} row(s) deleted since the import")
+            f"{written:,}: {deleted:,} conviction(s) deleted since the import: "
+            + "; ".join(named(header, r) for _, r in gone[:5]) + f"; and {deleted - 5:,} more")
     done = cmr("recalc", book)
     assert done.exit_code == 0, done.output
     assert f"note: {note}\n" in done.output
@@ -106,10 +144,12 @@ def test_a_clerk_adds_a_row_recalc_says_so_and_export_refuses(book, tmp_path):
         extra[header.index("Count")] = "99"
         return rows + [extra]
 
-    _, rows = rewrite_results(book, add)
+    header, rows = rewrite_results(book, add)
     done = cmr("recalc", book)
+    subject, cycle = rows[0][header.index("Subject ID")], rows[0][header.index("Cycle")]
     note = (f"county.xlsx, sheet Results: {len(rows) + 1:,} convictions where the import wrote "
-            f"{len(rows):,}: 1 row(s) added since the import")
+            f"{len(rows):,}: 1 row(s) added since the import, not imported: row "
+            f"{len(rows) + 2} (subject {subject}, cycle {cycle}, count 99)")
     assert f"note: {note}\n" in done.output
     assert cmr("export", book, "--out", tmp_path / "c", "--send-pending").exit_code == 2
 

@@ -223,7 +223,9 @@ def _check_rows_imported(book: Workbook, about: dict[str, Any]) -> None:
         identities = read_results(book.path, book=book, columns=row_integrity.IDENTITY)
     except InputError:
         return
-    row_integrity.refuse(identities, about, book.path)
+    imported = (row_integrity.read_imported(book.rows(L.LISTS))
+                if L.LISTS in book.sheet_names else None)
+    row_integrity.refuse(identities, about, book.path, imported)
 
 
 def _check_determined(cases: pd.DataFrame, path: Path) -> None:

@@ -337,6 +337,14 @@ class _Book:
                     ws.write_string(row + 1, col, values[row])
         for kind in lists:
             self.wb.define_name(f"list_{kind}", L.list_ref(kind))
+        imported = row_integrity.imported_rows(self.content.facts)
+        if imported:  # which convictions the import wrote: recalc and export name the missing
+            col = len(lists)
+            ws.write_string(0, col, row_integrity.IMPORTED, self.formats["header"])
+            ws.write_string(0, col + 1, row_integrity.FOUND_AT, self.formats["header"])
+            for row, (identity, place) in enumerate(imported, start=1):
+                ws.write_string(row, col, identity)
+                ws.write_string(row, col + 1, place)
         ws.hide()
 
     # --- Results --------------------------------------------------------------------------
