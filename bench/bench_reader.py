@@ -41,7 +41,7 @@ def generated(rows: int) -> Path:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"doj_{rows}.csv"
     if not path.exists():
-        from cmr_xl.engine.synthetic import generate_doj_file
+        from cmr_xl.synthetic import generate_doj_file
 
         started = time.perf_counter()
         generate_doj_file(path, county="LOS ANGELES", people=max(rows // ROWS_PER_PERSON, 1),

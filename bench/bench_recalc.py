@@ -37,7 +37,7 @@ from cmr_xl.engine.criteria import Criteria, criterion_specs  # noqa: E402
 from cmr_xl.engine.eligibility import determine  # noqa: E402
 from cmr_xl.engine.pipeline import run  # noqa: E402
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS  # noqa: E402
-from cmr_xl.engine.synthetic import generate_doj_file  # noqa: E402
+from cmr_xl.synthetic import generate_doj_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"
 PEOPLE_PER_ROW = 0.67  # synthetic counties have ~1.5 county Prop 64 convictions per person

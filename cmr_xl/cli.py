@@ -200,7 +200,7 @@ def progress_bar(paths: Sequence[str], label: str, outputs: int = 0) -> Iterator
 @click.option("--no-header", is_flag=True, help="Write the file without its header line.")
 def generate(county: str, people: int, seed: int, out: str, no_header: bool) -> None:
     """Write a synthetic DOJ research file (never real data), reproducible by seed."""
-    from cmr_xl.engine.synthetic import generate_doj_file
+    from cmr_xl.synthetic import generate_doj_file
 
     with _outputs([out]):
         made = generate_doj_file(out, county=county, people=people, seed=seed,
@@ -356,7 +356,7 @@ def _print_summary(result: Any, as_json: bool) -> None:
 def demo(out: str, people: int) -> None:
     """Make a synthetic county file, run it with default criteria, write a filled
     workbook and the CSV bundle, print the summary. Offline; no real data."""
-    from cmr_xl.engine.synthetic import generate_doj_file
+    from cmr_xl.synthetic import generate_doj_file
 
     folder = Path(out)
     doj = folder / "synthetic_doj_sacramento.csv"

@@ -25,7 +25,7 @@ from openpyxl.worksheet.print_settings import PrintArea
 
 from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.court_copies import export_for_courts
 from cmr_xl.workbook.writer import write_workbook

@@ -56,7 +56,10 @@ with open(out, "wb") as handle:
 
 GENERATE = r'''
 import sys
-from cmr_xl.engine.synthetic import generate_doj_file
+try:
+    from cmr_xl.synthetic import generate_doj_file
+except ImportError:  # a revision from before the generator left the engine
+    from cmr_xl.engine.synthetic import generate_doj_file
 generate_doj_file(sys.argv[1], county=sys.argv[2], people=int(sys.argv[3]), seed=int(sys.argv[4]))
 '''
 

@@ -29,7 +29,7 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"
 STALL = r'''

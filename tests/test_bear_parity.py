@@ -15,7 +15,7 @@ from bear_reference import bear_determination
 
 from cmr_xl.engine.criteria import load_criteria_file
 from cmr_xl.engine.pipeline import run
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 OPTIONS = [
     {"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},

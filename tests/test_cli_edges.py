@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 CMR_XL = [sys.executable, "-m", "cmr_xl.cli"]
 

@@ -13,7 +13,7 @@ from rapsheet import RapSheet
 
 from cmr_xl.cli import cli
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
-from cmr_xl.engine.synthetic import generate_doj_file, prop64_convictions_by_county
+from cmr_xl.synthetic import generate_doj_file, prop64_convictions_by_county
 
 
 def invoke(*args: str):
@@ -200,3 +200,26 @@ def test_the_criteria_template_loads_back_as_the_defaults(tmp_path):
     printed = invoke("criteria", "--criteria", str(path))
     assert printed.exit_code == 0, printed.output
     assert printed.output == invoke("criteria").output
+
+
+@pytest.mark.parametrize("command", ["run", "explain"])
+def test_a_county_is_read_as_generate_reads_it(tmp_path, command):
+    """`los_angeles` and `Los Angeles County` are LOS ANGELES in every command, as in
+    `generate`; the results are those of `--county "LOS ANGELES"`."""
+    path = tmp_path / "la.csv"
+    made = invoke("generate", "--county", "los_angeles", "--people", "80", "--seed", "5",
+                  "--out", str(path))
+    assert made.exit_code == 0, made.output
+    outputs = []
+    for i, county in enumerate(("LOS ANGELES", "los_angeles", "Los Angeles County",
+                                " los-angeles ")):
+        args = [command, str(path), "--county", county, "--as-of", "2020-07-01"]
+        if command == "run":
+            args += ["--csv-dir", str(tmp_path / f"out{i}")]
+        result = invoke(*args)
+        assert result.exit_code == 0, (county, result.output)
+        outputs.append((tmp_path / f"out{i}" / "prop64_results.csv").read_text(encoding="utf-8")
+                       if command == "run" else result.output)
+    assert all(output == outputs[0] for output in outputs[1:])
+    if command == "run":
+        assert "LOS ANGELES" in outputs[0]

@@ -28,7 +28,7 @@ from cmr_xl.engine.eligibility import NOT_REVIEWED
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.pipeline import run
 from cmr_xl.engine.results_columns import RESULT_COLUMNS
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.court_copies import CASE_COLUMNS, export_court_copies
 from cmr_xl.workbook.writer import write_workbook

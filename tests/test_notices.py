@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from cmr_xl.cli import cli
 from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"
 IDENTIFIERS = ("REQ_SSN", "PRI_SSN", "REQ_CDL", "PRI_CDL", "FBI_NUMBER", "PRI_IDN", "PRI_INN",

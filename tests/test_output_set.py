@@ -38,7 +38,7 @@ from cmr_xl.engine.output_set import (
     lock_path,
     output_set,
 )
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"
 OLD, NEW = "2020-07-01", "2021-01-01"

@@ -1168,7 +1168,7 @@ def test_stopping_early_is_clean(tmp_path):
 
 
 def test_synthetic_county_file_is_read_completely(tmp_path):
-    synthetic = pytest.importorskip("cmr_xl.engine.synthetic")
+    synthetic = pytest.importorskip("cmr_xl.synthetic")
     path = tmp_path / "county.csv"
     synthetic.generate_doj_file(path, county="SACRAMENTO", people=30, seed=3)
     expected = sum(1 for _ in path.open()) - 1

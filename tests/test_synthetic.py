@@ -13,15 +13,14 @@ from collections import defaultdict
 import pytest
 
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
+from cmr_xl.engine.counties import california_counties, county_name
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.synthetic import (
+from cmr_xl.synthetic.generator import (
     LOOKALIKE_OFFENSES,
     OTHER_OFFENSES,
     PROP64_NAMED,
     PROP64_OFFENSES,
     PROP64_SPELLINGS,
-    california_counties,
-    county_name,
     generate_doj_file,
     generate_doj_text,
     prop64_convictions_by_county,

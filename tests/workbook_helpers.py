@@ -12,7 +12,7 @@ from typing import Any
 
 from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import RunResult, run
-from cmr_xl.engine.synthetic import generate_doj_file
+from cmr_xl.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"
 AS_OF_SCENARIO = "Dismiss all HS 11359 felonies"

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from cmr_xl import __version__
 from cmr_xl.doj import RowAccounting, iter_person_batches, normalize_columns
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
+from cmr_xl.engine.counties import county_key
 from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
 from cmr_xl.engine.eligibility import determine
 from cmr_xl.engine.errors import InputError
@@ -83,8 +84,10 @@ def run(
     *,
     progress: ProgressCallback | None = None,
 ) -> RunResult:
-    """Read the DOJ files (streaming, person by person), build facts, determine."""
+    """Read the DOJ files (streaming, person by person), build facts, determine. The
+    county may be typed as a user types it (`los_angeles`, `Los Angeles County`)."""
     started = datetime.now(UTC)
+    county = county_key(county)
     _refuse_repeated_files(paths)
     accounting = RowAccounting()
     facts_parts: list[pd.DataFrame] = []

@@ -23,7 +23,6 @@ dozen Arrow calls per batch whatever the number of columns.
 
 from __future__ import annotations
 
-import difflib
 import io
 import re
 from collections.abc import Callable
@@ -38,6 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
+from cmr_xl.engine.counties import california_counties, county_name
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.law import load_law, prop64_effective_date, statewide_as_of
@@ -66,31 +66,8 @@ class GeneratedFile:
 # Counties
 
 @cache
-def california_counties() -> tuple[str, ...]:
-    """The 58 county names, upper case, in alphabetical (county number) order."""
-    return tuple(entry["name"] for entry in load_law("counties")["counties"])
-
-
-@cache
 def _county_populations() -> np.ndarray:
     return np.array([e["population"] for e in load_law("counties")["counties"]], dtype=float)
-
-
-def county_name(text: str) -> str:
-    """The county as DOJ writes it (`LOS ANGELES`) from any case, `_`/`-` for spaces and
-    an optional `County` suffix; InputError naming close matches otherwise."""
-    key = " ".join(str(text).replace("_", " ").replace("-", " ").upper().split())
-    key = key.removesuffix(" COUNTY")
-    names = california_counties()
-    if key in names:
-        return key
-    close = difflib.get_close_matches(key, names, n=3, cutoff=0.75)
-    hint = f"Did you mean {' or '.join(close)}? " if close else ""
-    raise InputError(
-        where="--county",
-        what=f"{text!r} is not one of the 58 California counties",
-        fix=f"{hint}Give a county name such as SACRAMENTO or 'LOS ANGELES'",
-    )
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,0 +1,14 @@
+"""Synthetic CA DOJ research files for demos, tests and benchmarks; never real data.
+Outside the engine: only the CLI (`generate`, `demo`), tests and bench import it (an
+import-linter contract keeps the engine and the adapters from doing so)."""
+
+from cmr_xl.synthetic.generator import (
+    MAX_PEOPLE,
+    GeneratedFile,
+    generate_doj_file,
+    generate_doj_text,
+    prop64_convictions_by_county,
+)
+
+__all__ = ["MAX_PEOPLE", "GeneratedFile", "generate_doj_file", "generate_doj_text",
+           "prop64_convictions_by_county"]
