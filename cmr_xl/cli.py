@@ -21,7 +21,8 @@ from cmr_xl import __version__
 from cmr_xl.engine.criteria import Criteria, criterion_specs, load_criteria_file
 from cmr_xl.engine.dates import AS_OF_EARLIEST, AS_OF_LATEST
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.output_set import OutputSet, check_folder, check_input, output_set
+from cmr_xl.engine.inputs import check_input
+from cmr_xl.output.output_set import OutputSet, check_folder, output_set
 
 BYTES_PER_ROW_ESTIMATE = 400
 SUMMARY_PDF = "summary.pdf"
@@ -234,7 +235,7 @@ def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str
         result = _run_and_write(doj_files, county, criteria, scenarios, workbook, csv_dir)
         rejected = len(result.accounting.rejects)
         if rejected and not csv_dir:
-            from cmr_xl.engine.csv_bundle import REJECTS_CSV
+            from cmr_xl.output.csv_bundle import REJECTS_CSV
 
             click.echo(f"note: the {rejected:,} rejected line(s), with their line numbers and "
                        f"reasons, are written only with --csv-dir DIR (to {REJECTS_CSV}): run "
@@ -245,7 +246,7 @@ def run(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path: str
 
 def _warn_set_aside(result: Any, csv_dir: str | None) -> None:
     """Convictions naming HS 11357-11360 that get no determination are never silent."""
-    from cmr_xl.engine.csv_bundle import SET_ASIDE_CSV
+    from cmr_xl.output.csv_bundle import SET_ASIDE_CSV
 
     count = len(result.set_aside)
     if not count:
@@ -260,7 +261,7 @@ def _warn_set_aside(result: Any, csv_dir: str | None) -> None:
 
 
 def _run_targets(workbook: str | None, csv_dir: str | None) -> list[Path]:
-    from cmr_xl.engine.csv_bundle import bundle_paths
+    from cmr_xl.output.csv_bundle import bundle_paths
 
     return [*(bundle_paths(csv_dir) if csv_dir else []),
             *([Path(csv_dir) / SUMMARY_PDF] if csv_dir else []),
@@ -322,8 +323,8 @@ def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
     say = progress.done if progress else (lambda _label: None)
     notes: list[str] = []
     if csv_dir:
-        from cmr_xl.engine.csv_bundle import summary_document, write_csv_bundle
-        from cmr_xl.pdf_summary import write_summary_pdf
+        from cmr_xl.output.csv_bundle import summary_document, write_csv_bundle
+        from cmr_xl.output.pdf_summary import write_summary_pdf
 
         say("Writing CSV files")
         write_csv_bundle(result, csv_dir)
@@ -337,8 +338,8 @@ def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
 
 
 def _print_summary(result: Any, as_json: bool) -> None:
-    from cmr_xl.engine.csv_bundle import summary_document
-    from cmr_xl.engine.report import summary_text
+    from cmr_xl.output.csv_bundle import summary_document
+    from cmr_xl.output.report import summary_text
 
     if as_json:
         import json
@@ -453,7 +454,7 @@ def criteria_command(criteria_path: str | None, template: bool) -> None:
         click.echo("# What-if scenarios: a name and the criteria they change.")
         click.echo("# scenarios:\n#   Dismiss all HS 11359 felonies: {felony_11359: dismiss}")
         return
-    from cmr_xl.engine.report import decision_order_lines
+    from cmr_xl.output.report import decision_order_lines
 
     click.echo(f"{criteria.name}:")
     for sentence in criteria.sentences():
@@ -493,7 +494,7 @@ def new(book: str) -> None:
 def recalc(book: str, as_json: bool) -> None:
     """Re-apply the Criteria cells of BOOK, a saved workbook: rewrite Results, Summary,
     About."""
-    from cmr_xl.engine.report import summary_text
+    from cmr_xl.output.report import summary_text
     from cmr_xl.workbook.recalc import recalc_workbook
 
     notes: list[str] = []

@@ -1,4 +1,4 @@
-"""A command's outputs are one set (cmr_xl/engine/output_set.py): checked and locked before
+"""A command's outputs are one set (cmr_xl/output/output_set.py): checked and locked before
 the work, replaced together at the end or not at all, whatever stops the command.
 
 Everything that depends on the process (signals, locks, exit status, what is printed) runs
@@ -29,8 +29,8 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from cmr_xl.engine.csv_bundle import bundle_paths
-from cmr_xl.engine.output_set import (
+from cmr_xl.output.csv_bundle import bundle_paths
+from cmr_xl.output.output_set import (
     LOCK_SUFFIX,
     PAUSE_AT,
     PAUSE_FILE,

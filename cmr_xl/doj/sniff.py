@@ -24,7 +24,7 @@ from cmr_xl.doj.records import (
     split_record,
 )
 from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.output_set import check_input
+from cmr_xl.engine.inputs import check_input
 
 EXTRA_FIELD = "_EXTRA_FIELD"  # name of the 96th column when a whole file has trailing commas
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -31,13 +31,13 @@ from xlsxwriter.worksheet import Worksheet
 from cmr_xl import __version__
 from cmr_xl.engine.cell_values import EXCEL_EPOCH, criterion_value
 from cmr_xl.engine.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
-from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.facts import PROP64_TYPE
-from cmr_xl.engine.files import atomic_path
-from cmr_xl.engine.output_set import output_set
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
+from cmr_xl.output.csv_bundle import FORMULA_LIKE
+from cmr_xl.output.files import atomic_path
+from cmr_xl.output.output_set import output_set
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import clean_text
@@ -170,7 +170,7 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
             for (court, frame), target in zip(courts.items(), notice_targets, strict=True):
                 write_notice(target, court, frame, source, exported)
         if document is not None:
-            from cmr_xl.pdf_summary import write_summary_pdf
+            from cmr_xl.output.pdf_summary import write_summary_pdf
 
             write_summary_pdf(document, out / SUMMARY_PDF)
     return targets

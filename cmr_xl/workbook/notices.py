@@ -31,8 +31,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.law import decision_rules, effective_date_text
+from cmr_xl.output.files import atomic_path
 from cmr_xl.workbook import court_copies as C
 from cmr_xl.workbook.printing import print_setup
 

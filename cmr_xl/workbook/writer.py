@@ -25,8 +25,8 @@ from cmr_xl.engine import da_decision
 from cmr_xl.engine.criteria import allowed_values
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.results_columns import RESULT_COLUMNS, keys
+from cmr_xl.output.files import atomic_path
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import TextRepairs, clean_array, clean_text

@@ -31,9 +31,9 @@ from cmr_xl.engine.cell_values import (
     typed_text_column,
 )
 from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
-from cmr_xl.engine.csv_bundle import FORMULA_LIKE
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
+from cmr_xl.output.csv_bundle import FORMULA_LIKE
 
 #: The facts the rules read (eligibility.py); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the

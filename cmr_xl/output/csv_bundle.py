@@ -17,9 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.pipeline import RunResult
 from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
+from cmr_xl.output.files import atomic_path
 
 RESULTS_CSV = "prop64_results.csv"
 SUMMARY_JSON = "summary.json"

@@ -20,8 +20,8 @@ from typing import Any
 from fpdf import FPDF
 
 from cmr_xl import __version__
-from cmr_xl.engine.files import atomic_path
 from cmr_xl.engine.law import prop64_sections, recent_years
+from cmr_xl.output.files import atomic_path
 
 SECTIONS = prop64_sections()
 DETERMINATIONS = ("Eligible for Dismissal", "Eligible for Reduction", "Not eligible",

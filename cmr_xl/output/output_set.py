@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_xl.engine.errors import InputError
+from cmr_xl.engine.inputs import check_input
 
 try:  # POSIX: a lock held by a dead process is released by the kernel
     import fcntl
@@ -96,23 +97,6 @@ class Interrupted(KeyboardInterrupt):
 
 
 # --- checks before any work ------------------------------------------------------------
-
-
-def check_input(path: str | Path) -> None:
-    """Refuse at once an input that is not a plain file (a FIFO would hang without a writer,
-    a terminal or device would be read once): checked with os.stat, never opened."""
-    given = str(path)
-    try:
-        mode = os.stat(path).st_mode
-    except OSError:
-        return  # missing or unreadable: the reader says so in its own words
-    if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
-        return
-    kind = ("a pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-            else "a terminal or device")
-    raise InputError(given, f"is {kind}, not a file",
-                     "Save it as a file first and give that file's path (cmr-xl reads its "
-                     "input files in blocks, more than once)")
 
 
 def check_target(target: str | Path, inputs: Sequence[str | Path] = ()) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from cmr_xl.engine.output_set import new_file_mode, stage
+from cmr_xl.output.output_set import new_file_mode, stage
 
 __all__ = ["atomic_path", "new_file_mode"]
 
