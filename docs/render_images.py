@@ -32,7 +32,7 @@ from cmr_xl.workbook.writer import write_workbook
 
 IMG = Path(__file__).resolve().parent / "img"
 DPI = 220
-SHEETS = {L.CRITERIA: "A1:G40", L.RESULTS: "A1:AO30", L.SUMMARY: "A1:Q58", L.ABOUT: "A1:C42"}
+SHEETS = {L.CRITERIA: "A1:G40", L.RESULTS: "A1:AO30", L.SUMMARY: None, L.ABOUT: "A1:C42"}
 PROFILE = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
@@ -62,6 +62,9 @@ def one_sheet(book: Path, sheet: str, target: Path) -> Path:
             ws.print_title_rows = None
     ws = wb[sheet]
     wb.active = wb.worksheets.index(ws)
+    if SHEETS[sheet] is None:  # printed as the workbook sets it up (the Summary: one page)
+        wb.save(target)
+        return target
     ws.print_area = SHEETS[sheet]
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
@@ -75,8 +78,8 @@ def one_sheet(book: Path, sheet: str, target: Path) -> Path:
 
 
 def content_box(pdf: Path) -> tuple[float, float, float, float]:
-    """The printed area of page 1 in points (words found by pdftotext, plus the chart
-    on the Summary), so that the picture is cropped to what was printed."""
+    """The printed area of page 1 in points (words found by pdftotext; the Summary's
+    chart sits between its words), so that the picture is cropped to what was printed."""
     html = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout
     boxes = [tuple(float(v) for v in m) for m in re.findall(
@@ -99,7 +102,6 @@ def render(book: Path, work: Path) -> list[Path]:
         png = IMG / sheet.lower()
         pdf = copy.with_suffix(".pdf")
         x0, y0, x1, y1 = content_box(pdf)
-        x1 += 40 if sheet == L.SUMMARY else 0  # the chart's frame, right of its last label
         scale = DPI / 72
         box = [str(round(v)) for v in (x0 * scale - 8, y0 * scale - 8, (x1 - x0) * scale + 16,
                                        (y1 - y0) * scale + 16)]

@@ -106,8 +106,11 @@ OUTCOME_ROWS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: First row of the part whose length depends on the data (reasons, sentences); the
 #: chart and every fixed table sit above it, so recalculation can rewrite it freely.
-SUMMARY_VARIABLE_START = 40
-CHART_ANCHOR = (4, 9)  # J5
+SUMMARY_VARIABLE_START = 58
+#: The chart sits below the fixed tables (A41, 18 rows tall), inside the printed columns
+#: A-H, so that it prints on the Summary's page (beside the tables it fell outside the
+#: print area, or shrank the page to 5 pt text).
+CHART_ANCHOR = (40, 0)  # A41
 SECTION_ROWS = range(7, 11)
 OUTCOME_HEADER_ROW = 18
 MANIFEST_AT = (0, 26)  # AA1, a hidden column
@@ -303,10 +306,12 @@ def _outcome_rows(content: WorkbookContent) -> Iterator[Cell]:
         letter = chr(ord("A") + col)
         yield check_cell(OUTCOME_CHECK_ROW, col, f"SUM({letter}{top}:{letter}{total - 1})",
                          f"{letter}{total}")
+    # two lines, each within the printed columns A-H (one long cell was cut on paper)
     yield Cell(OUTCOME_CHECK_ROW + 1, 0, "Chosen criteria: the final outcome (the DA decision "
-               "when there is one, else the determination). 'Dismiss all Prop 64' and named "
-               "what-if columns were computed by cmr-xl when the results were computed, "
-               "without DA decisions; name your own on the Criteria sheet.", style="note")
+               "when there is one, else the determination).", style="note")
+    yield Cell(OUTCOME_CHECK_ROW + 2, 0, "'Dismiss all Prop 64' and named what-if columns were "
+               "computed by cmr-xl with the results, without DA decisions; name your own on "
+               "the Criteria sheet.", style="note")
 
 
 def _related_rows(s: dict[str, Any] | None, reviewed: bool) -> Iterator[Cell]:

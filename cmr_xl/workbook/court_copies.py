@@ -95,10 +95,17 @@ STYLES: dict[str, dict[str, Any]] = {
     "label": {"border": 1},
     "count": {"num_format": "#,##0", "border": 1},
 }
-#: Column widths (characters) that fit the usual values; pages print one page wide.
+#: Column widths (characters) that fit the usual values.
 WIDTHS = {"court": 18, "court_ori": 15, "case_number": 12, "cii": 11, "name": 24, "dob": 11,
-          "conviction_date": 11, "code_section": 12, "level": 11, "relief": 30,
-          "determination": 21, "reason": 40}
+          "conviction_date": 11, "code_section": 15, "level": 12, "relief": 34,
+          "determination": 21, "reason": 40, "outcome": 21, "da_grounds": 24}
+#: Folded away (outline, [+] above the sheet) and so not printed: what the court does not
+#: act on. The court acts on the Final outcome and its Relief (which carries a challenge's
+#: grounds); the rules' own determination and reason, the DA's word and grounds and the
+#: ORI code stay in the file, one click away. The 10 columns left print one landscape
+#: Letter page wide at about 75% (8 pt text; all 15 printed at about 5.5 pt), so a row is
+#: never split across two sheets of paper.
+NOT_PRINTED = frozenset({"court_ori", "determination", "reason", "da_decision", "da_grounds"})
 
 
 @dataclass(frozen=True)
@@ -576,7 +583,8 @@ class _CopyBook:
     def _cases(self, ws: Worksheet) -> None:
         ws.set_row(0, 30)  # two lines of header: spreadsheets do not grow rows on open
         for col, column in enumerate(CASE_COLUMNS):
-            ws.set_column(col, col, WIDTHS.get(column.key, 14))
+            folded = {"level": 1, "hidden": True} if column.key in NOT_PRINTED else {}
+            ws.set_column(col, col, WIDTHS.get(column.key, 14), None, folded)
             ws.write_string(0, col, column.label, self.fmt("header"))
         quoted, day = self.fmt("text", "quoted"), self.fmt("text", "date")
         for row, values in enumerate(self.cases[[c.key for c in CASE_COLUMNS]].itertuples(

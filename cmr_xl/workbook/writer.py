@@ -47,7 +47,7 @@ from cmr_xl.workbook.content import (
 from cmr_xl.workbook.printing import print_setup
 from cmr_xl.workbook.sheetdata import _strings, rows_xml, splice_rows
 
-SUMMARY_PRINT_LAST_COL = 7  # H: the Summary's tables; the chart sits to their right
+SUMMARY_PRINT_LAST_COL = 7  # H: the Summary's tables, and the chart below them
 OUTCOME_COLORS = {DISMISSAL: "#C6EFCE", REDUCTION: "#DDEBF7", NOT_ELIGIBLE: "#E7E6E6",
                   HAND_REVIEW: "#FFEB9C"}
 CHART_COLORS = {DISMISSAL: "#70AD47", REDUCTION: "#4472C4", NOT_ELIGIBLE: "#A5A5A5",
@@ -191,8 +191,8 @@ class _Book:
                   about: Worksheet, summary_last_row: int) -> None:
         """Page setup of every sheet (printing.py): Results prints the review columns (who,
         determination, reason, DA decision, final outcome, relief: readable on one page
-        wide) with its header on every page; the Summary's tables (columns A-H, not the
-        chart beside them, which would shrink the text to 5 points) fit one portrait page."""
+        wide) with its header on every page; the Summary's tables and the chart below them
+        (columns A-H) fit one portrait page."""
         county = self.content.county or "county"
         print_setup(criteria, f"Prop 64 criteria: {county}", landscape=False)
         last = [c.key for c in RESULT_COLUMNS].index("relief")
@@ -441,7 +441,7 @@ class _Book:
                          "name_font": {"size": 12}})
         chart.set_y_axis({"name": "Convictions", "major_gridlines": {"visible": True}})
         chart.set_legend({"position": "bottom"})
-        chart.set_size({"width": 620, "height": 340})
+        chart.set_size({"width": 760, "height": 340})
         ws.insert_chart(*CHART_ANCHOR, chart)
         ws.conditional_format(0, 0, 400, 20, {  # a breakdown that does not add up: red
             "type": "text", "criteria": "begins with", "value": NOT_ADDING_UP,
