@@ -165,3 +165,19 @@ def test_a_date_serial_and_a_date_cell_are_the_same_value(book, tmp_path):
     type_criteria(book, {"as_of": date(2020, 7, 1)})
     exported = cmr("export", book, "--out", tmp_path / "copies", "--send-pending")
     assert exported.exit_code == 0, exported.output
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize(("typed", "valid"), [
+    ("2020-07-01", True), ("20200701", True), ("07/01/2020", True),
+    ("July 1, 2020", False), ("2020-7-1", False), ("2020/07/01", False),
+    ("2020-02-30", False), ("1/7/2020", False), ("2020-+7-01", False),
+])
+def test_a_date_typed_as_text_is_checked_as_recalc_reads_it(book, tmp_path, typed, valid):
+    """Not DATEVALUE (which reads what the PC's language reads): the Check cell takes
+    exactly the three forms recalc takes, and a real day only."""
+    type_criteria(book, {"as_of": typed})
+    converted = libreoffice_convert(book, tmp_path / "out", tmp_path / "profile")
+    check = str(criteria_cells(converted, L.CHECK_COL)["as_of"] or "")
+    assert check.startswith("Not valid") is not valid, check
+    assert (cmr("recalc", book).exit_code == 0) is valid

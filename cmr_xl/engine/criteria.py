@@ -265,7 +265,11 @@ def _parse_date(spec: CriterionSpec, raw: Any, where: str) -> date:
         day = raw
     else:
         text = str(raw).strip()
-        for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y"):
+        # Digits exactly as the formats say (strptime alone also takes 2020-7-1): the
+        # workbook's Check column reads the same three forms (content._typed_date).
+        shaped = re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{8}|[0-9]{2}/[0-9]{2}/[0-9]{4}",
+                              text)
+        for fmt in ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y") if shaped else ():
             try:
                 day = datetime.strptime(text, fmt).date()
                 break
