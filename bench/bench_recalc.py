@@ -54,13 +54,13 @@ def server_functions():
 
 def criteria_block(criteria: Criteria) -> list[list]:
     """Criteria!A5:C23 as Office.js sends it: keys, labels, values (dates as serials)."""
-    from cmr_xl.xlwings_app.cells import EXCEL_EPOCH
+    from cmr_xl.engine.cell_values import serial_from_date
 
     block = []
     for spec in criterion_specs():
         value = getattr(criteria, spec.key)
         if spec.kind == "date":
-            value = float((value - EXCEL_EPOCH.date()).days)
+            value = float(serial_from_date(value))
         elif spec.kind == "switch":
             value = "yes" if value else "no"
         elif spec.kind == "number":

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.cell_values import typed_column
+from cmr_xl.engine.cell_values import (
+    date_from_serial,
+    serial_from_date,
+    serials_from_dates,
+    typed_column,
+)
 from cmr_xl.engine.results_columns import FACT_COLUMNS
 
 COLUMN = {c.key: c for c in FACT_COLUMNS}
@@ -68,3 +74,14 @@ def test_ages_stay_missing_when_empty_or_not_a_number():
     got = typed_column([21.0, "", "twenty", True], COLUMN["age_at_conviction"])
     assert str(got.dtype) == "Int64"
     assert as_list(got) == [21, None, None, None]
+
+
+def test_one_serial_date_conversion_both_ways():
+    """Day 0 is 1899-12-30 (so serial 61 is 1900-03-01, past Excel's phantom 1900-02-29);
+    a time of day is dropped; a whole column converts as one date does, missing as NaN."""
+    assert date_from_serial(61) == date(1900, 3, 1)
+    assert date_from_serial(41349.75) == date(2013, 3, 16)
+    assert serial_from_date(date(2013, 3, 16)) == 41349
+    assert serial_from_date(datetime(2013, 3, 16, 18, 0)) == 41349
+    serials = serials_from_dates(pd.Series([pd.Timestamp("2013-03-16"), None]))
+    assert serials[0] == 41349.0 and np.isnan(serials[1])

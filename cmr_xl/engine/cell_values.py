@@ -36,6 +36,29 @@ _EPOCH_DAY = np.datetime64(EXCEL_EPOCH.date(), "D")
 _SERIAL_RANGE = (1, (LATEST.date() - EXCEL_EPOCH.date()).days)
 
 
+def date_from_serial(serial: float) -> date:
+    """An Excel serial number as its date (the time of day dropped); OverflowError or
+    ValueError for a serial beyond any date."""
+    return (EXCEL_EPOCH + timedelta(days=float(serial))).date()
+
+
+def serial_from_date(day: date) -> int:
+    """A date (or a datetime's day) as Excel's serial number."""
+    if isinstance(day, datetime):
+        day = day.date()
+    return (day - EXCEL_EPOCH.date()).days
+
+
+def serials_from_dates(values: Any) -> np.ndarray:
+    """Dates (anything pandas reads as datetimes) as serial numbers, float64, NaN where
+    missing: serial_from_date for a whole column."""
+    days = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
+    missing = np.isnat(days)
+    serials = (np.where(missing, _EPOCH_DAY, days) - _EPOCH_DAY).astype(np.float64)
+    serials[missing] = np.nan
+    return serials
+
+
 def criterion_value(raw: Any, kind: str) -> Any:
     """A criteria cell's value as the criteria parser expects it: serial numbers in a
     date cell become dates, text is stripped, an empty cell or an Excel error is None."""
@@ -43,7 +66,7 @@ def criterion_value(raw: Any, kind: str) -> Any:
         return None
     if kind == "date" and isinstance(raw, (int, float)) and not isinstance(raw, bool):
         try:
-            return (EXCEL_EPOCH + timedelta(days=float(raw))).date()
+            return date_from_serial(raw)
         except (OverflowError, ValueError):  # 1e300: the criteria parser says out of range
             return raw
     if kind == "date" and isinstance(raw, str) and "T" in raw:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from cmr_xl import __version__
+from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.engine.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
 from cmr_xl.engine.eligibility import (
     DETERMINATIONS,
@@ -536,7 +537,7 @@ def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
     v, u = value_cell, used_cell
     t = f"TRIM({v})"
     if spec_kind == "date":
-        first, last = (_serial(day) for day in DATE_RANGE)
+        first, last = (serial_from_date(day) for day in DATE_RANGE)
         d = f"IF(ISNUMBER({v}),INT({v}),IFERROR(DATEVALUE({t}),0))"
         invalid = f"OR({d}<{first},{d}>{last})"
     elif spec_kind == "switch":
@@ -559,10 +560,6 @@ def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
 
 #: What a yes/no criterion accepts, as the parser does (any case, spaces around).
 SWITCH_WORDS = ("yes", "y", "true", "1", "on", "no", "n", "false", "0", "off")
-
-
-def _serial(day: date) -> int:
-    return (day - date(1899, 12, 30)).days
 
 
 def choice_aliases(choices: dict[str, str]) -> tuple[str, ...]:

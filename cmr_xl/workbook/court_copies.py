@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
-from cmr_xl.engine.cell_values import EXCEL_EPOCH, criterion_value
+from cmr_xl.engine.cell_values import criterion_value, date_from_serial
 from cmr_xl.engine.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
 from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
 from cmr_xl.engine.errors import InputError
@@ -318,7 +318,7 @@ def _date(value: Any) -> date | str | None:
         if value != value:
             return None
         try:
-            return (EXCEL_EPOCH + timedelta(days=float(value))).date()
+            return date_from_serial(value)
         except (OverflowError, ValueError):  # a serial beyond any date: shown as typed
             return _text(value)
     text = _text(value)

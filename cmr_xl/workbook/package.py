@@ -16,14 +16,14 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from cmr_xl.engine.cell_values import EXCEL_EPOCH
+from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.engine.errors import InputError
 from cmr_xl.workbook.cell_text import clean_text
 
@@ -36,7 +36,6 @@ SHEET_DATA_RE = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>",
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-EXCEL_DAY_ZERO = EXCEL_EPOCH.date()
 
 
 class Package:
@@ -153,10 +152,8 @@ def cell_xml(ref: str, cell: XmlCell) -> str:
 
 
 def _number(value: Any) -> str:
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return str((value - EXCEL_DAY_ZERO).days)
+    if isinstance(value, date):  # a datetime too
+        return str(serial_from_date(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return repr(value) if isinstance(value, float) else str(value)

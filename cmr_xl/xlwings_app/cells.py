@@ -24,9 +24,9 @@ from pyarrow import csv as pa_csv
 
 from cmr_xl.engine import da_decision
 from cmr_xl.engine.cell_values import (
-    EXCEL_EPOCH,
     criterion_value,
     object_array,
+    serials_from_dates,
     typed_column,
     typed_text_column,
 )
@@ -291,8 +291,7 @@ def cells_from_frame(frame: pd.DataFrame, columns: Sequence[Column]) -> list[lis
         if column.kind == "number":
             numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype="float64")
         elif column.kind == "date":
-            days = (pd.to_datetime(values) - EXCEL_EPOCH).dt.days
-            numbers = days.to_numpy(dtype="float64", na_value=np.nan)
+            numbers = serials_from_dates(values)
         else:
             cells = values.to_numpy(dtype=object, na_value="")
             lists.append(cells.tolist())

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from xlwings import script
 
 from cmr_xl import __version__
 from cmr_xl.engine import da_decision
+from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.engine.criteria import Criteria, criterion_specs
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
@@ -75,7 +76,6 @@ from cmr_xl.workbook.reader import (
 from cmr_xl.xlwings_app import contract as C
 from cmr_xl.xlwings_app import runtime, staging
 from cmr_xl.xlwings_app.cells import (
-    EXCEL_EPOCH,
     PACK_SEPARATOR,
     PACKED_FACTS,
     as_rows,
@@ -301,7 +301,7 @@ def _cell_value(spec: Any, value: Any) -> Any:
     if spec.kind == "switch":
         return "yes" if value else "no"
     if spec.kind == "date":
-        return float((value - EXCEL_EPOCH.date()).days)
+        return float(serial_from_date(value))
     if spec.kind == "overrides":
         return "; ".join(f"{s}={a}" for s, a in value)
     return spec.choices[value] if spec.choices else value
@@ -346,10 +346,8 @@ def _office(value: Any) -> Any:
         value = value.item()
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return float((value - EXCEL_EPOCH.date()).days)
+    if isinstance(value, date):  # a datetime too
+        return float(serial_from_date(value))
     return value
 
 
