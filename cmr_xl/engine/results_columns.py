@@ -2,7 +2,8 @@
 
 The CSV bundle, the workbook's Results sheet, the xlwings functions and the court
 copies all take their column names, labels and order from here. `court` marks what a
-court clerk needs to find and update a case (and nothing more).
+court clerk needs to find and update a case (and nothing more); `engine` marks the facts
+the rules read (eligibility.determine), the only ones the xlwings functions convert.
 """
 
 from __future__ import annotations
@@ -19,26 +20,27 @@ class Column:
     kind: str  # text | date | number | bool
     description: str
     court: bool = False
+    engine: bool = False
 
 
 IDENTITY = (
-    Column("person_id", "Subject ID", "text", "DOJ SUBJECT_ID"),
+    Column("person_id", "Subject ID", "text", "DOJ SUBJECT_ID", engine=True),
     Column("cii", "CII", "text", "State criminal identification number", court=True),
     Column("name", "Name", "text", "PRI_NAME, LAST,FIRST M", court=True),
-    Column("dob", "Date of birth", "date", "PRI_DOB", court=True),
+    Column("dob", "Date of birth", "date", "PRI_DOB", court=True, engine=True),
     Column("county", "County", "text", "County of the court step"),
     Column("court", "Court", "text", "Court (STP_ORI_DESCR)", court=True),
     Column("court_ori", "Court ORI", "text", "Court ORI code", court=True),
     Column("case_number", "Case number", "text", "OFN, else FE_NUM_CRT_CASE", court=True),
-    Column("cycle", "Cycle", "text", "CYC_ORDER"),
+    Column("cycle", "Cycle", "text", "CYC_ORDER", engine=True),
     Column("count_order", "Count", "text", "CNT_ORDER"),
-    Column("conviction_type", "Conviction type", "text", "Prop 64, or Related charge"),
+    Column("conviction_type", "Conviction type", "text", "Prop 64, or Related charge", engine=True),
 )
 
 FACTS = (
-    Column("conviction_date", "Conviction date", "date", "Court step date", court=True),
-    Column("code_section", "Code section", "text", "e.g. 11360(A) HS", court=True),
-    Column("section", "Section", "text", "11357, 11358, 11359 or 11360"),
+    Column("conviction_date", "Conviction date", "date", "Court step date", court=True, engine=True),
+    Column("code_section", "Code section", "text", "e.g. 11360(A) HS", court=True, engine=True),
+    Column("section", "Section", "text", "11357, 11358, 11359 or 11360", engine=True),
     Column("offense", "Offense", "text",
            "The text the code section was read from (convicted-of offense, charge or comment)"),
     Column("charge_text", "Charged offense", "text", "OFFENSE_DESCR as DOJ wrote it"),
@@ -48,40 +50,41 @@ FACTS = (
            "The DOJ column the code section was read from"),
     Column("offense_kind", "Offense needs review", "text",
            "attempt, conspiracy, combined (with another law), comment (named only in the "
-           "comment) or unread; empty for a plain HS 11357-11360 conviction"),
+           "comment) or unread; empty for a plain HS 11357-11360 conviction", engine=True),
     Column("other_sections", "Other sections named", "text",
-           "Other laws named with the Prop 64 section, or the charge's own section"),
+           "Other laws named with the Prop 64 section, or the charge's own section", engine=True),
     Column("reading_notes", "How the record was read", "text",
-           "A statute code inferred, a stray mark, an unknown level: what DOJ wrote"),
-    Column("level", "Level", "text", "Felony, Misdemeanor, Infraction or Unknown", court=True),
-    Column("age_at_conviction", "Age at conviction", "number", "Whole years"),
+           "A statute code inferred, a stray mark, an unknown level: what DOJ wrote", engine=True),
+    Column("level", "Level", "text", "Felony, Misdemeanor, Infraction or Unknown", court=True, engine=True),
+    Column("age_at_conviction", "Age at conviction", "number", "Whole years", engine=True),
     Column("prior_same_section", "Prior convictions, same section", "number",
-           "Convictions of the same HS section dated before this one"),
-    Column("super_strikes", "Super strikes on record", "text", "PC 667(e)(2)(C)(iv)"),
-    Column("prior_super_strikes", "Prior super strikes", "text", "Dated before this conviction"),
-    Column("pc290_offenses", "PC 290 offenses on record", "text", "PC 290(c)"),
+           "Convictions of the same HS section dated before this one", engine=True),
+    Column("super_strikes", "Super strikes on record", "text", "PC 667(e)(2)(C)(iv)", engine=True),
+    Column("prior_super_strikes", "Prior super strikes", "text", "Dated before this conviction", engine=True),
+    Column("pc290_offenses", "PC 290 offenses on record", "text", "PC 290(c)", engine=True),
     Column("prior_pc290_offenses", "Prior PC 290 offenses", "text",
-           "Dated before this conviction"),
+           "Dated before this conviction", engine=True),
     Column("pc290_registration_date", "PC 290 registration", "date",
-           "First PC 290 registration step"),
+           "First PC 290 registration step", engine=True),
     Column("latest_conviction_date", "Latest conviction (any)", "date",
-           "The person's most recent conviction anywhere"),
-    Column("sentence_end", "Sentence end", "date", "Conviction date plus sentence"),
+           "The person's most recent conviction anywhere", engine=True),
+    Column("sentence_end", "Sentence end", "date", "Conviction date plus sentence", engine=True),
     Column("sentence_unreadable", "Sentence unreadable", "text",
            "Sentence parts DOJ wrote that cannot be read as a length (SENT_LENGTH, "
-           "SENT_TIME_CODE as written); empty when every part was read"),
+           "SENT_TIME_CODE as written); empty when every part was read", engine=True),
     Column("latest_sentence_end", "Latest sentence end (any)", "date",
-           "Latest end of any sentence on the record"),
-    Column("only_prop64", "Only Prop 64 convictions", "bool", "Every conviction is HS 11357-11360"),
-    Column("deceased", "Deceased", "bool", "A DECEASED step on the record"),
+           "Latest end of any sentence on the record", engine=True),
+    Column("only_prop64", "Only Prop 64 convictions", "bool",
+           "Every conviction is HS 11357-11360", engine=True),
+    Column("deceased", "Deceased", "bool", "A DECEASED step on the record", engine=True),
     Column("other_felonies", "Other felonies", "number",
-           "Felony convictions of the person other than this county's Prop 64 ones"),
+           "Felony convictions of the person other than this county's Prop 64 ones", engine=True),
     Column("other_convictions", "Other convictions", "number",
-           "Convictions of the person other than this county's Prop 64 ones"),
+           "Convictions of the person other than this county's Prop 64 ones", engine=True),
     Column("latest_other_conviction_date", "Latest other conviction", "date",
-           "Most recent conviction other than this county's Prop 64 ones"),
+           "Most recent conviction other than this county's Prop 64 ones", engine=True),
     Column("latest_unrelated_conviction_date", "Latest unrelated conviction", "date",
-           "Most recent conviction that is neither a Prop 64 nor a related charge here"),
+           "Most recent conviction that is neither a Prop 64 nor a related charge here", engine=True),
     Column("comment_prop64", "Other Prop 64 charge in comment", "text",
            "A different HS 11357-11360 section named only in COMMENT_TEXT: review"),
     Column("source_file", "Source file", "text", "DOJ file the row came from"),

@@ -35,18 +35,10 @@ from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
 
-#: The facts the rules read (eligibility.py); the other columns (names, courts, case
+#: The facts the rules read (results_columns: engine=True); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the
 #: function path gives the engine's answer on a whole synthetic county.
-ENGINE_FACTS = frozenset({
-    "person_id", "cycle", "conviction_type", "conviction_date", "code_section", "section",
-    "level", "dob", "age_at_conviction", "prior_same_section", "super_strikes",
-    "prior_super_strikes", "pc290_offenses", "prior_pc290_offenses", "pc290_registration_date",
-    "latest_conviction_date", "sentence_end", "latest_sentence_end", "only_prop64", "deceased",
-    "other_felonies", "other_convictions", "latest_other_conviction_date",
-    "latest_unrelated_conviction_date", "offense_kind", "other_sections", "reading_notes",
-    "sentence_unreadable",
-})
+ENGINE_FACTS = frozenset(c.key for c in FACT_COLUMNS if c.engine)
 FORMULA_START = re.compile(FORMULA_LIKE)
 #: The facts the engine reads, in the order the Live sheet packs them into one cell.
 PACKED_FACTS = tuple(c for c in FACT_COLUMNS if c.key in ENGINE_FACTS)
