@@ -72,17 +72,11 @@ def about_rows(actions):
     return found
 
 
-def test_the_contract_matches_the_workbook_layout():
-    assert (C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT) == (L.CRITERIA, L.RESULTS, L.SUMMARY,
-                                                           L.ABOUT)
-    assert C.RESULTS_TABLE == L.RESULTS_TABLE
-    assert (C.KEY_COL, C.LABEL_COL, C.VALUE_COL, C.CHECK_COL, C.USED_COL) == (
-        L.KEY_COL, L.LABEL_COL, L.VALUE_COL, L.CHECK_COL, L.USED_COL)
+def test_the_contract_reads_the_workbook_layout():
+    """contract.py takes the layout from cmr_xl.workbook.layout; what it derives still
+    points where the writer puts things."""
     assert C.CRITERIA_FIRST_ROW == L.criterion_cells()[0].row + 1
-    assert (C.ABOUT_KEY_COL, C.ABOUT_LABEL_COL, C.ABOUT_VALUE_COL) == (
-        L.ABOUT_KEY_COL, L.ABOUT_LABEL_COL, L.ABOUT_VALUE_COL)
-    assert C.MANIFEST_CELL == L.a1(*MANIFEST_AT)
-    assert C.EXCEL_MAX_ROWS == L.EXCEL_MAX_ROWS
+    assert C.MANIFEST_CELL == "AA1"
 
 
 def test_scripts_are_registered(xl):

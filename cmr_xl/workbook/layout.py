@@ -56,6 +56,9 @@ def place(book: str | Path | None, sheet: str, cell: str | int | None = None) ->
 
 KEY_COL, LABEL_COL, VALUE_COL, CHECK_COL, USED_COL, DEFAULT_COL, HELP_COL = range(7)
 CRITERIA_HEADER_ROW = 3
+#: Column A keys below the criteria: the run's county and DOJ file (also defined names),
+#: and each what-if row.
+RUN_COUNTY, RUN_DOJ_FILE, SCENARIO_KEY = "run_county", "run_doj_file", "scenario"
 CRITERIA_HEADERS = ("key", "Criterion", "Value (change these)", "Check", "Used in the results",
                     "Default", "What it means")
 SCENARIO_ROWS = 6

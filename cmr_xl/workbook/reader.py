@@ -275,7 +275,7 @@ def scenarios_from_rows(rows: Rows, base: Criteria, place: Place) -> list[Criter
     changes: dict[str, dict[str, Any]] = {}
     locations: dict[str, dict[str, str]] = {}
     for number, row in enumerate(rows):
-        if not row or row[0] != "scenario":
+        if not row or row[0] != L.SCENARIO_KEY:
             continue
         name, label, value = (_cell(rows, number, c) for c in
                               (L.LABEL_COL, L.VALUE_COL, L.CHECK_COL))

@@ -292,7 +292,7 @@ class _Book:
         rows = list(self._scenario_rows())
         for offset, row in enumerate(L.scenario_rows()):
             name, label, value = rows[offset] if offset < len(rows) else ("", "", "")
-            ws.write_string(row, L.KEY_COL, "scenario", f["key"])
+            ws.write_string(row, L.KEY_COL, L.SCENARIO_KEY, f["key"])
             for col, text in ((L.LABEL_COL, name), (L.VALUE_COL, label), (L.CHECK_COL, value)):
                 self._value(ws, row, col, text, value_format)
             ws.data_validation(row, L.VALUE_COL, row, L.VALUE_COL, {
@@ -314,17 +314,17 @@ class _Book:
         county_row, file_row = L.run_settings_rows()
         ws.write_string(county_row - 1, L.LABEL_COL, "Import settings (add-in only)",
                         f["heading"])
-        ws.write_string(county_row, L.KEY_COL, "run_county", f["key"])
+        ws.write_string(county_row, L.KEY_COL, L.RUN_COUNTY, f["key"])
         ws.write_string(county_row, L.LABEL_COL, "County")
         self._value(ws, county_row, L.VALUE_COL, self.content.county, value_format)
-        ws.write_string(file_row, L.KEY_COL, "run_doj_file", f["key"])
+        ws.write_string(file_row, L.KEY_COL, L.RUN_DOJ_FILE, f["key"])
         ws.write_string(file_row, L.LABEL_COL, "DOJ research file(s), full path; several "
                         "separated by ';'")
         self._value(ws, file_row, L.VALUE_COL, "", value_format)
         ws.data_validation(county_row, L.VALUE_COL, county_row, L.VALUE_COL, {
             "validate": "list", "source": L.list_ref("county")})
-        self.wb.define_name("run_county", f"={L.sheet_ref(L.CRITERIA, county_row, L.VALUE_COL)}")
-        self.wb.define_name("run_doj_file", f"={L.sheet_ref(L.CRITERIA, file_row, L.VALUE_COL)}")
+        self.wb.define_name(L.RUN_COUNTY, f"={L.sheet_ref(L.CRITERIA, county_row, L.VALUE_COL)}")
+        self.wb.define_name(L.RUN_DOJ_FILE, f"={L.sheet_ref(L.CRITERIA, file_row, L.VALUE_COL)}")
 
     def _lists(self, ws: Worksheet) -> None:
         lists = L.dropdown_lists()
