@@ -220,4 +220,5 @@ def _same_workbook(a: bytes, b: bytes, name: str) -> bool:
 
 def test_the_committed_files_are_small():
     sizes = {p.name: p.stat().st_size for p in FILES.iterdir()}
-    assert {name: size for name, size in sizes.items() if size > 32 << 10} == {}
+    # a workbook of the corpus is a whole (small) county workbook: about 33 KB
+    assert {name: size for name, size in sizes.items() if size > 40 << 10} == {}

@@ -525,6 +525,25 @@ def audit_from_about(about: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _typed_date(t: str) -> str:
+    """A date typed as text, read exactly as the criteria parser reads it (YYYY-MM-DD,
+    YYYYMMDD or MM/DD/YYYY, digits only, a real day), else 0: the Check cell then refuses
+    what recalc refuses. The digits are put in ISO order for DATEVALUE, which reads ISO
+    dates in every language (and refuses a day that does not exist)."""
+
+    def digits(*positions: int) -> str:
+        places = ",".join(map(str, positions))
+        return f"SUMPRODUCT(--ISERR(-MID({t},{{{places}}},1)))=0"
+
+    iso = f'AND(LEN({t})=10,MID({t},5,1)="-",MID({t},8,1)="-",{digits(1, 2, 3, 4, 6, 7, 9, 10)})'
+    us = f'AND(LEN({t})=10,MID({t},3,1)="/",MID({t},6,1)="/",{digits(1, 2, 4, 5, 7, 8, 9, 10)})'
+    compact = f"AND(LEN({t})=8,{digits(1, 2, 3, 4, 5, 6, 7, 8)})"
+    us_iso = f'RIGHT({t},4)&"-"&LEFT({t},2)&"-"&MID({t},4,2)'
+    compact_iso = f'LEFT({t},4)&"-"&MID({t},5,2)&"-"&RIGHT({t},2)'
+    return (f"IFERROR(IF({iso},DATEVALUE({t}),IF({us},DATEVALUE({us_iso}),"
+            f"IF({compact},DATEVALUE({compact_iso}),0))),0)")
+
+
 def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
                   list_ref: str | None = None, bounds: tuple[int, int] | None = None,
                   aliases: tuple[str, ...] = ()) -> str:
@@ -538,7 +557,7 @@ def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
     t = f"TRIM({v})"
     if spec_kind == "date":
         first, last = (serial_from_date(day) for day in DATE_RANGE)
-        d = f"IF(ISNUMBER({v}),INT({v}),IFERROR(DATEVALUE({t}),0))"
+        d = f"IF(ISNUMBER({v}),INT({v}),{_typed_date(t)})"
         invalid = f"OR({d}<{first},{d}>{last})"
     elif spec_kind == "switch":
         words = ",".join(f'"{w}"' for w in SWITCH_WORDS)
