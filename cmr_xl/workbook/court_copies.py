@@ -519,9 +519,14 @@ def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Sour
     """Write one copy atomically: the old file stays whole until the new one is complete.
     The zip is built in memory, so a full disk fails one plain write (no half-closed zip
     left to the garbage collector)."""
+    return write_book(target, _CopyBook, court, cases, source, exported)
+
+
+def write_book(target: Path, book: type[_CopyBook], *args: Any) -> Path:
+    """Build a copy-like book (court copy, notice) in memory and write it atomically."""
     try:
         memory = io.BytesIO()
-        _CopyBook(memory, court, cases, source, exported).write()
+        book(memory, *args).write()
         data = memory.getbuffer()
         with atomic_path(target) as temporary, open(temporary, "wb") as handle:
             for start in range(0, len(data), WRITE_CHUNK):

@@ -19,20 +19,16 @@ outcome"), else the determination. Values only, no macros, printable like every 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
-from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.law import decision_rules, effective_date_text
-from cmr_xl.output.files import atomic_path
 from cmr_xl.workbook import court_copies as C
 from cmr_xl.workbook.printing import print_setup
 
@@ -106,19 +102,7 @@ def _grounds(cases: pd.DataFrame) -> pd.Series:
 def write_notice(target: Path, court: str, cases: pd.DataFrame, source: C.Source,
                  exported: datetime) -> Path:
     """Write one notice atomically, as court_copies.write_court_copy writes a copy."""
-    try:
-        memory = io.BytesIO()
-        _NoticeBook(memory, court, cases, source, exported).write()
-        data = memory.getbuffer()
-        with atomic_path(target) as temporary, open(temporary, "wb") as handle:
-            for start in range(0, len(data), C.WRITE_CHUNK):
-                handle.write(data[start:start + C.WRITE_CHUNK])
-    except XlsxWriterException as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InputError(str(target), f"could not be written ({reason})",
-                         "Close the file if it is open in Excel, check the disk has room and "
-                         "the folder is writable, then export again") from None
-    return target
+    return C.write_book(target, _NoticeBook, court, cases, source, exported)
 
 
 class _NoticeBook(C._CopyBook):
