@@ -247,7 +247,7 @@ def _mark_comment_and_unread(c: pd.DataFrame, comment: pd.DataFrame, source: pd.
     """A conviction of another law whose comment names a Prop 64 section is read as that
     section and sent to review; one whose texts name HS 11357-11360 in a way not read
     is sent to review too. Neither is ever dropped."""
-    own_is_other = ~names_prop64(c[["prop64_reading"]].fillna({"prop64_reading": ""}))
+    own_is_other = ~names_prop64(c).to_numpy()  # the comment branch keeps prop64_reading
     convicted_elsewhere = source.isin(CONVICTED_OF).to_numpy()
     from_comment = own_is_other & names_prop64(comment) & ~convicted_elsewhere
     if from_comment.any():
@@ -260,8 +260,7 @@ def _mark_comment_and_unread(c: pd.DataFrame, comment: pd.DataFrame, source: pd.
         c.loc[from_comment, "section_source"] = COMMENT
     texts = [c[column] for column in (*CONVICTED_OF, CHARGE, COMMENT)]
     mentioned = np.logical_or.reduce([mentions_prop64(t).to_numpy() for t in texts])
-    still_other = ~names_prop64(c[["prop64_reading"]].fillna({"prop64_reading": ""})).to_numpy()
-    unread = mentioned & still_other & (c["offense_kind"] == "").to_numpy() & ~convicted_elsewhere
+    unread = mentioned & own_is_other & (c["offense_kind"] == "").to_numpy() & ~convicted_elsewhere
     if unread.any():
         c.loc[unread, "other_sections"] = c.loc[unread, "code_section"].fillna("none read")
         c.loc[unread, "offense_kind"] = UNREAD
@@ -305,10 +304,9 @@ def _levels(status: pd.Series, toc: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _shown(values: pd.Series) -> pd.Series:
-    """A DOJ value quoted for a note ('|' never reaches a fact: the Live sheet packs
-    facts with it)."""
-    return values.map(lambda v: "blank" if v is None or v != v else
-                      repr(str(v).replace("|", "/")))
+    """DOJ values quoted for a note, as `_as_written` quotes them; a missing one is
+    "blank"."""
+    return values.map(lambda v: "blank" if v is None or v != v else _as_written(str(v)))
 
 
 def _join_notes(first: pd.Series, second: pd.Series) -> pd.Series:
