@@ -79,6 +79,11 @@ def _format_each(values: pd.Series | np.ndarray, template: Callable[[str], str])
     return np.array([template(value) for value in distinct], dtype=object)[codes]
 
 
+def _filled(texts: pd.Series) -> np.ndarray:
+    """Per row: the text fact holds something (neither missing nor "")."""
+    return (texts.notna() & (texts.astype(object).fillna("") != "")).to_numpy()
+
+
 def _array(series: pd.Series, fill: bool = False) -> np.ndarray:
     return series.fillna(fill).to_numpy(dtype=bool)
 
@@ -125,7 +130,7 @@ def unknown_level(ctx: Context, rule: dict) -> Outcome:
 def sentence_unreadable(ctx: Context, rule: dict) -> Outcome:
     """A sentence part DOJ wrote that cannot be read as a length: never no sentence."""
     text = ctx.facts["sentence_unreadable"]
-    unreadable = (text.notna() & (text.astype(object).fillna("") != "")).to_numpy()
+    unreadable = _filled(text)
     return Outcome(unreadable, rule["determination"],
                    _format_each(text, lambda value: rule["reason"].format(value=value)
                                 if value else ""))
@@ -438,7 +443,7 @@ def _with_reading(facts: pd.DataFrame, trace: np.ndarray) -> np.ndarray:
     """How the record was read (a code inferred, a stray mark, an unknown level) follows
     the deciding step, so that a reader of the determination sees it."""
     notes = facts["reading_notes"]
-    read = (notes.notna() & (notes.astype(object).fillna("") != "")).to_numpy()
+    read = _filled(notes)
     if not read.any():
         return trace
     trace = trace.copy()
