@@ -33,20 +33,21 @@ def billion_laughs() -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def xlsx_bytes() -> bytes:
+def zip_bytes(parts: dict[str, str]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
+        for name, text in parts.items():
+            archive.writestr(name, text)
     return out.getvalue()
+
+
+def xlsx_bytes() -> bytes:
+    return zip_bytes({"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<workbook/>"})
 
 
 def ods_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
-        archive.writestr("content.xml", "<office:document-content/>")
-    return out.getvalue()
+    return zip_bytes({"mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+                      "content.xml": "<office:document-content/>"})
 
 
 BEAR_BASE = '"baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]}'
