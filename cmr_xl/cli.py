@@ -295,7 +295,7 @@ def _say_notes(result: Any) -> None:
     """What the reader repaired, rejected or found odd: said on the terminal, not only in
     summary.json and on the workbook's About sheet."""
     for note in result.accounting.notes:
-        click.echo(f"note: {note}", err=True)
+        _note(note)
 
 
 def _run_and_write(paths: Sequence[str], county: str, criteria: Criteria,
@@ -309,7 +309,7 @@ def _run_and_write(paths: Sequence[str], county: str, criteria: Criteria,
         written = _write_outputs(result, workbook, csv_dir, progress)
     _say_notes(result)
     for note in written:  # text changed to fit the workbook (also on About)
-        click.echo(f"note: {note}", err=True)
+        _note(note)
     return result
 
 
@@ -502,7 +502,7 @@ def recalc(book: str, as_json: bool) -> None:
         summary = recalc_workbook(book, notes=notes)
     _say_recalculated(book, summary)
     for note in notes:  # what the checks of the workbook found (also on About)
-        click.echo(f"note: {note}", err=True)
+        _note(note)
     if as_json:
         import json
 
@@ -546,7 +546,7 @@ def export(book: str, out: str, per: str, send_pending: bool) -> None:
     for path in written:
         click.echo(f"wrote {path}")
     for note in notes:
-        click.echo(f"note: {note}", err=True)
+        _note(note)
 
 
 
