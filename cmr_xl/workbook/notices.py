@@ -13,8 +13,9 @@ same cases (court_copies.read_cases: the court columns only, this county, review
   apart from a challenge, so that the court does not read one as the other);
 - Pending DA review: Hand review rows with no DA decision, only when there are any.
 
-The final outcome is the DA decision's when the Results carry one (column "Final
-outcome"), else the determination. Values only, no macros, printable like every sheet.
+The lists follow the Results' "Final outcome" (the DA decision's outcome, else the
+determination), which export has checked against the DA decisions (decisions.py). Values
+only, no macros, printable like every sheet.
 """
 
 from __future__ import annotations
@@ -65,19 +66,11 @@ def notice_file_names(courts: Iterable[str]) -> list[str]:
     return [name.replace(C.FILE_PREFIX, NOTICE_PREFIX, 1) for name in C._file_names(courts)]
 
 
-def final_outcome(cases: pd.DataFrame) -> pd.Series:
-    """The DA decision's outcome where the Results carry one, else the determination."""
-    if "outcome" in cases:
-        given = cases["outcome"].map(lambda v: v if isinstance(v, str) and v.strip() else None)
-        return given.where(given.notna(), cases["determination"])
-    return cases["determination"]
-
-
 def notice_lists(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The cases of each list (LISTS order); the rest (a related charge the court leaves
     as it is) are in none."""
     outside_words = {r["relief"] for r in decision_rules() if r.get("relief")}
-    outcome = final_outcome(cases)
+    outcome = cases["outcome"]  # export checked it follows the DA decisions (decisions.py)
     relief = cases["relief"].fillna("").astype(str)
     prop64_or_dismissed = (cases["conviction_type"] == C.PROP64_TYPE) | (outcome == DISMISSAL)
     acts = outcome.isin([DISMISSAL, REDUCTION]) & prop64_or_dismissed
@@ -92,9 +85,8 @@ def notice_lists(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _grounds(cases: pd.DataFrame) -> pd.Series:
     """The DA's grounds when typed; else 'Does not meet HS 11361.8: <the reason>'."""
-    typed = (cases["da_grounds"] if "da_grounds" in cases
-             else pd.Series(None, index=cases.index, dtype=object))
-    typed = typed.map(lambda v: v.strip() if isinstance(v, str) and v.strip() else None)
+    typed = cases["da_grounds"].map(lambda v: v.strip() if isinstance(v, str) and v.strip()
+                                    else None)
     derived = cases["reason"].map(lambda r: f"{_GROUND_NOT_MET}: {r}" if r else _GROUND_NOT_MET)
     return typed.where(typed.notna(), derived)
 
