@@ -107,22 +107,22 @@ class _NoticeBook(C._CopyBook):
             "subject": "Prop 64 convictions the DA challenges and does not challenge",
             "author": "cmr-xl", "created": self.exported.replace(tzinfo=None)})
         self.lists = notice_lists(self.cases)
+        #: The lists written (and counted): Pending DA review only when there are any.
+        self.shown = [n for n in LISTS if not (n == PENDING and self.lists[n].empty)]
 
     def write(self) -> None:
         notice = self.wb.add_worksheet(NOTICE)
-        self._rows(notice, self.notice_rows())
+        rows = self.notice_rows()
+        self._rows(notice, rows)
         notice.set_column(0, 0, 62)
         notice.set_column(1, 2, 14)
-        for row, (style, values) in enumerate(self.notice_rows()):
+        for row, (style, values) in enumerate(rows):
             if style == "note" and len(str(values[0])) > 70:  # a sentence: wrapped
                 notice.set_row(row, 15 * (len(str(values[0])) // 70 + 1))
                 notice.write_string(row, 0, str(values[0]), self._wrapped())
         print_setup(notice, f"AB 1793 notice: {self.court}", landscape=False, one_page=True)
-        for name in LISTS:
-            frame = self.lists[name]
-            if name == PENDING and frame.empty:
-                continue
-            self._list(self.wb.add_worksheet(name), name, frame)
+        for name in self.shown:
+            self._list(self.wb.add_worksheet(name), name, self.lists[name])
         notice.activate()
         self.wb.close()
 
@@ -149,10 +149,8 @@ class _NoticeBook(C._CopyBook):
             ("text", []),
             ("header", ["List (sheet)", "Convictions", "People"]),
         ]
-        for name in LISTS:
+        for name in self.shown:
             frame = self.lists[name]
-            if name == PENDING and frame.empty:
-                continue
             rows.append(("label", [name, len(frame),
                                    int(people.loc[frame.index].nunique())]))
         rows.append(("text", []))
@@ -162,9 +160,7 @@ class _NoticeBook(C._CopyBook):
             chosen = acts.index[acts == text]
             rows.append(("label", [text, int(count), int(people.loc[chosen].nunique())]))
         rows.append(("text", []))
-        for name in LISTS:
-            if name == PENDING and self.lists[name].empty:
-                continue
+        for name in self.shown:
             rows.append(("note", [f"{name}: {MEANING[name]}"]))
         if not self.lists[PENDING].empty:
             rows.append(("note", [f"Warning: {len(self.lists[PENDING]):,} conviction(s) are "
