@@ -16,8 +16,6 @@ import pandas as pd
 
 from cmr_xl.engine.law import load_law
 
-PENDING_WORD = "pending"  # not a choice: a Hand review row with no decision
-
 
 def _data() -> dict[str, Any]:
     return load_law("da_decision")
@@ -105,9 +103,3 @@ def _categories(reason: np.ndarray) -> np.ndarray:
     texts = np.array(["" if v is None or v != v else str(v).split(";")[0].strip()
                       for v in distinct], dtype=object)
     return texts[codes] if len(codes) else np.array([], dtype=object)
-
-
-def overrides(determination: pd.Series, outcome: pd.Series, decision: pd.Series) -> int:
-    """Convictions whose final outcome the DA decided otherwise than the determination."""
-    words = decision.fillna("").astype(str)
-    return int(((outcome != determination) | (words == "challenge")).sum())
