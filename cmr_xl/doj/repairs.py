@@ -245,8 +245,6 @@ class Repairs:
                 return None, False, reason
         return None, False, INNER_QUOTE
 
-    # -- the block's table -----------------------------------------------------------------
-
 
 def holds(chunk: pa.Array, needle: bytes) -> bool:
     """Whether the data buffer of a string chunk holds `needle` (maybe beyond the chunk's

@@ -61,7 +61,4 @@ def normalized(column: pa.ChunkedArray, *, nulls_done: bool) -> pa.ChunkedArray:
 
 def null_placeholder(value: str | None) -> str | None:
     """What the parser's null_values do, for rows read in Python."""
-    return None if value in ("", "-", "NULL") else value
-
-
-# ---------------------------------------------------------------------------------------
+    return None if value in NULL_VALUES else value
