@@ -201,8 +201,9 @@ def _run_settings(book: xw.Book, need_file: bool = True) -> tuple[str, list[str]
     return county, [p.strip() for p in files.split(";") if p.strip()]
 
 
-def read_facts(book: xw.Book) -> pd.DataFrame:
-    rows = _rows(book, C.RESULTS)
+def read_facts(book: xw.Book, rows: list[Sequence[Any]] | None = None) -> pd.DataFrame:
+    """The facts of Results (`rows`: the sheet's rows when already read)."""
+    rows = _rows(book, C.RESULTS) if rows is None else rows
     if len(rows) < 2:
         raise InputError(f"{C.RESULTS}!A2", "has no convictions yet", "Import a DOJ file first")
     return facts_from_cells(rows[0], rows[1:])
@@ -239,9 +240,11 @@ def write_results(book: xw.Book, facts: pd.DataFrame, determinations: pd.DataFra
         sheet.tables[C.RESULTS_TABLE].resize(sheet[0, 0].resize(max(n, 1) + 1, width))
 
 
-def write_determinations(book: xw.Book, determinations: pd.DataFrame) -> None:
+def write_determinations(book: xw.Book, determinations: pd.DataFrame,
+                         header: Sequence[Any] | None = None) -> None:
+    """The determination columns of Results (`header`: its header row when already read)."""
     sheet = book.sheets[C.RESULTS]
-    header = list(_rows(book, C.RESULTS)[0])
+    header = list(_rows(book, C.RESULTS)[0] if header is None else header)
     rows = neutralise(cells_from_frame(determinations.reset_index(drop=True), DETERMINATION))
     for first, width, offset in _determination_runs(header):  # never the DA decision between them
         for start in range(0, len(rows), WRITE_ROWS):
@@ -262,10 +265,12 @@ def _determination_runs(header: Sequence[Any]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def read_decisions(book: xw.Book) -> pd.DataFrame | None:
+def read_decisions(book: xw.Book, rows: list[Sequence[Any]] | None = None
+                   ) -> pd.DataFrame | None:
     """The DA decision and grounds of each conviction row (rows with a conviction type, as
-    read_facts keeps them); a decision that is none of the dropdown's words is refused."""
-    rows = _rows(book, C.RESULTS)
+    read_facts keeps them); a decision that is none of the dropdown's words is refused.
+    `rows`: the Results rows when already read."""
+    rows = _rows(book, C.RESULTS) if rows is None else rows
     header = [str(v or "").strip() for v in rows[0]]
     if not all(c.label in header for c in DECISION):
         return None
@@ -493,7 +498,8 @@ def _recalculate(book: xw.Book) -> str:
     from cmr_xl.engine.pipeline import redetermine
 
     criteria, scenarios = read_criteria(book)
-    facts = read_facts(book)
+    results = _rows(book, C.RESULTS)  # read once: facts, DA decisions and header
+    facts = read_facts(book, results)
     about = about_from_rows([list(row) for row in _rows(book, C.ABOUT)])
     county = str(about.get("county") or "")
     related = key_rows(_rows(book, C.CRITERIA)).get("related_charges", -1)
@@ -501,12 +507,12 @@ def _recalculate(book: xw.Book) -> str:
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None,
-                                          decisions=read_decisions(book))
+                                          decisions=read_decisions(book, results))
     content = WorkbookContent(
         county=county, criteria=criteria, facts=facts, determinations=determinations,
         summary=summary, scenarios=scenarios, audit=audit,
         computed_by=f"cmr-xl {__version__} (add-in recalculate)")
-    write_determinations(book, determinations)
+    write_determinations(book, determinations, results[0])
     _show(book, content)
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
@@ -555,8 +561,8 @@ def pack_formulas(names: list[str]) -> tuple[str, str]:
 
 
 def _make_live(book: xw.Book) -> str:
-    facts = read_facts(book)
-    table = _rows(book, C.RESULTS)
+    table = _rows(book, C.RESULTS)  # read once: the facts and the packed cells
+    facts = read_facts(book, table)
     names = [str(name) for name in table[0]]
     kind = names.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
     filled = [row[kind] not in ("", None) for row in table[1:]]
