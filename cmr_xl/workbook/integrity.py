@@ -49,20 +49,23 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RESAVE = "Open it in Excel and save it again (Excel repairs what it can), or use a backup copy"
 
 
-def check_package(path: Path) -> None:
-    """Refuse a workbook whose zip or XML is damaged or hostile (see the module doc)."""
+def check_package(path: Path) -> dict[str, str]:
+    """Refuse a workbook whose zip or XML is damaged or hostile (see the module doc);
+    returns its sheet parts (`sheet_part_names`)."""
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_directory(name, infos)
             names = {info.filename for info in infos}
-            for sheet, part in sheet_part_names(archive).items():
+            parts = sheet_part_names(archive)
+            for sheet, part in parts.items():
                 if part not in names:
                     raise InputError(f"{name}, part {part}", f"(sheet '{sheet}') is missing from "
                                      "the package", RESAVE)
             for info in infos:
                 _check_part(name, archive, info)
+            return parts
     except InputError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error, ValueError,

@@ -26,7 +26,7 @@ from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_sp
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent, sheet_part_names
+from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent
 
 Rows = list[list[Any]]
 #: Where a cell of the Criteria sheet is, as messages name it: (row, col) 0-based -> text.
@@ -53,11 +53,9 @@ class Workbook:
                                  "Copy the workbook again from where it came, or use a backup")
             raise InputError(str(self.path), "is not an .xlsx workbook",
                              "Save it as an Excel workbook (.xlsx) and try again")
-        check_package(self.path)
+        self.sheet_parts = check_package(self.path)
         self._sheets: dict[str, Rows] = {}
         self.extents: dict[str, Extent] = {}
-        with zipfile.ZipFile(self.path) as archive:
-            self.sheet_parts = sheet_part_names(archive)
         self._defined: dict[str, str] | None = None
         self.sheet_names = self._names()
 
