@@ -19,6 +19,7 @@ from typing import Any, Literal
 from cmr_xl.engine import law
 from cmr_xl.engine.documents import (
     KeyLines,
+    at_line,
     key_lines_for,
     load_json,
     load_yaml,
@@ -367,7 +368,7 @@ def load_criteria_file(path: str | Path, *, as_of: date | None = None) -> tuple[
         for key in data:
             if not isinstance(key, str):
                 line = lines.get((str(key),))
-                raise CriteriaError(f"{path}, line {line}" if line else str(path),
+                raise CriteriaError(at_line(str(path), line),
                                     f"the key {shown(key)} is {_key_kind(key)}, not the name "
                                     "of a criterion",
                                     "Write criteria as 'name: value', e.g. felony_11359: reduce "
@@ -393,13 +394,13 @@ def _scenarios(base: Criteria, raw: Any, where: str, lines: KeyLines | None = No
     lines = lines or {}
     if not isinstance(raw, Mapping):
         line = lines.get(("scenarios",))
-        raise CriteriaError(f"{where}, line {line}: scenarios" if line else f"{where}: scenarios",
+        raise CriteriaError(f"{at_line(where, line)}: scenarios",
                             "must map a scenario name to changed criteria",
                             "e.g. scenarios: {'Dismiss 11359': {felony_11359: dismiss}}")
     result = []
     for name, changes in raw.items():
         line = lines.get(("scenarios", str(name)))
-        spot = f"{where}, line {line}" if line else where
+        spot = at_line(where, line)
         if not isinstance(changes, Mapping):
             raise CriteriaError(f"{spot}: scenarios: {name}", "must map criteria to values",
                                 "e.g. scenarios: {'Dismiss 11359': {felony_11359: dismiss}}")

@@ -129,7 +129,7 @@ class StrictLoader(yaml.SafeLoader):
                     continue  # PyYAML says "found unhashable key" with the line
                 line = key_node.start_mark.line + 1
                 if key in seen:
-                    raise _Refused(line, f"the key {_short(key)} is written twice (lines "
+                    raise _Refused(line, f"the key {shown(key)} is written twice (lines "
                                    f"{seen[key]} and {line}); a second value would silently "
                                    "replace the first", "Keep one of them")
                 seen[key] = line
@@ -164,13 +164,13 @@ def load_yaml(text: str, where: str) -> tuple[Any, KeyLines]:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except _Refused as refused:
-        raise CriteriaError(_at(where, refused.line), refused.what, refused.fix) from None
+        raise CriteriaError(at_line(where, refused.line), refused.what, refused.fix) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(error, "problem", None)
         what = "is not valid JSON/YAML" + (f" ({problem})" if problem else "")
-        raise CriteriaError(_at(where, line), what, TEMPLATE_FIX) from None
+        raise CriteriaError(at_line(where, line), what, TEMPLATE_FIX) from None
     except RecursionError:
         raise CriteriaError(where, "nests lists or mappings too deeply to be a criteria file",
                             TEMPLATE_FIX) from None
@@ -237,11 +237,11 @@ def load_json(text: str, where: str) -> Any:
         quoted = re.escape(json.dumps(duplicate.key))
         found = [m.start() for m in re.finditer(quoted + r"\s*:", text)]
         line = text.count("\n", 0, found[-1]) + 1 if len(found) == 2 else None
-        raise CriteriaError(_at(where, line), f"the key {duplicate.key!r} is written twice in "
+        raise CriteriaError(at_line(where, line), f"the key {duplicate.key!r} is written twice in "
                             "one object; a second value would silently replace the first",
                             "Keep one of them") from None
     except json.JSONDecodeError as error:
-        raise CriteriaError(_at(where, error.lineno), f"is not valid JSON ({error.msg})",
+        raise CriteriaError(at_line(where, error.lineno), f"is not valid JSON ({error.msg})",
                             TEMPLATE_FIX) from None
     except (ValueError, RecursionError):
         raise CriteriaError(where, "is not valid JSON (too deeply nested or a number that "
@@ -251,13 +251,9 @@ def load_json(text: str, where: str) -> Any:
 # --- messages ------------------------------------------------------------------------
 
 
-def _at(where: str, line: int | None) -> str:
+def at_line(where: str, line: int | None) -> str:
+    """`where` with the line, when the parser knows it."""
     return f"{where}, line {line}" if line else where
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    """A value as a message quotes it, cut to `limit` characters."""
-    return shown(value, limit)
 
 
 def shown(value: Any, limit: int = 40) -> str:
