@@ -20,12 +20,11 @@ from typing import Any
 from fpdf import FPDF
 
 from cmr_xl import __version__
+from cmr_xl.engine.eligibility import DETERMINATIONS
 from cmr_xl.engine.law import prop64_sections, recent_years
 from cmr_xl.output.files import atomic_path
 
 SECTIONS = prop64_sections()
-DETERMINATIONS = ("Eligible for Dismissal", "Eligible for Reduction", "Not eligible",
-                  "Hand review")
 FOOTER = "Counts only: this page holds no criminal history information about any person."
 #: At most this many dismissal reasons are listed one by one (the rest summed in one
 #: line), and criteria sentences that say "no" are left out, so the page stays one page.
