@@ -384,7 +384,7 @@ def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
 
 
 def _manifest(rows: list[Sequence[Any]]) -> dict[str, Any]:
-    raw = _cell(rows, 0, 26)  # Summary!AA1
+    raw = _cell(rows, *MANIFEST_AT)  # Summary!AA1
     try:
         found = json.loads(raw) if isinstance(raw, str) and raw else {}
     except ValueError:
@@ -592,9 +592,8 @@ def _make_live(book: xw.Book) -> str:
     for start, end in bounds:  # formula2: a dynamic array that spills (classic Excel too)
         live[start + 1, 0].formula2 = live_formula(start + 2, end + 1, name, letters)
     results = book.sheets[C.RESULTS]
-    header = names
     for offset, column in enumerate(DETERMINATION):
-        col = header.index(column.label)
+        col = names.index(column.label)
         letter = a1(0, offset).rstrip("1")
         formula = f"=INDEX({C.LIVE}!${letter}:${letter},ROW())"
         results[1, col].resize(len(facts), 1).formula = formula
@@ -612,8 +611,7 @@ def _freeze(book: xw.Book) -> str:
         for start in range(0, len(values), WRITE_ROWS):
             chunk = values[start:start + WRITE_ROWS]
             results[start + 1, first].resize(len(chunk), width).value = chunk
-    values = rows[1:]
-    return f"Froze {len(values):,} rows of determinations as values."
+    return f"Froze {len(rows) - 1:,} rows of determinations as values."
 
 
 def _where_files_are() -> str:
