@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.utility import xl_cell_to_rowcol
 
 from cmr_xl.engine import da_decision
 from cmr_xl.engine.cell_values import criterion_value, typed_column
@@ -366,13 +367,10 @@ def check_results_formulas(book: Workbook, sheet_rows: Any, cols: Any) -> None:
     unsaved = [ref for ref, saved in book.formula_cells(L.RESULTS).items() if not saved]
     if not unsaved:
         return
-    wanted_rows, wanted_cols = set(int(r) + 1 for r in sheet_rows), set(cols)
+    wanted_rows, wanted_cols = set(int(r) for r in sheet_rows), set(cols)
     for ref in unsaved:
-        letters = ref.rstrip("0123456789")
-        col = 0
-        for letter in letters:
-            col = col * 26 + ord(letter) - 64
-        if int(ref[len(letters):]) in wanted_rows and col - 1 in wanted_cols:
+        row, col = xl_cell_to_rowcol(ref)
+        if row in wanted_rows and col in wanted_cols:
             raise InputError(L.place(book.path, L.RESULTS, ref),
                              "holds a formula with no saved value, so cmr-xl cannot know the "
                              "fact it stands for", "Open the workbook in Excel or LibreOffice "
