@@ -71,11 +71,10 @@ async def stage(current_user: dep.User, data: Annotated[dict, Body()]) -> dict[s
 def court_copies_zip(book: Path, send_pending: bool = False) -> tuple[bytes, list[str]]:
     """Court copies of a saved cmr-xl workbook, zipped (the same files as `cmr-xl
     export`, or `cmr-xl export --send-pending`)."""
-    from cmr_xl.workbook import court_copies
+    from cmr_xl.workbook.court_copies import export_for_courts
 
-    export = getattr(court_copies, "export_for_courts", court_copies.export_court_copies)
     with tempfile.TemporaryDirectory(dir=staging.folder()) as scratch:
-        written = export(book, Path(scratch) / "court-copies", send_pending=send_pending)
+        written = export_for_courts(book, Path(scratch) / "court-copies", send_pending=send_pending)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(written):
