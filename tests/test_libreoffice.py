@@ -11,7 +11,7 @@ import shutil
 
 import openpyxl
 import pytest
-from workbook_helpers import county_run, libreoffice_convert, soffice
+from workbook_helpers import county_run, libreoffice_convert, soffice, summary_figures
 
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import CHANGED, summary_cells
@@ -35,22 +35,11 @@ def figures(path, content):
             for cell in summary_cells(content) if cell.key}
 
 
-def expected(summary, content):
-    found = {}
-    for cell in summary_cells(content):
-        if cell.key:
-            value = summary
-            for part in cell.key:
-                value = value[part]
-            found[cell.key] = value
-    return found
-
-
 def test_libreoffice_summary_equals_summary_json(run_and_book):
     result, path, folder = run_and_book
     converted = libreoffice_convert(path, folder / "out", folder / "profile")
     content = content_from_result(result)
-    got, want = figures(converted, content), expected(result.summary, content)
+    got, want = figures(converted, content), summary_figures(result.summary, content)
     assert len(want) > 40
     assert got == want
     formulas = [c for c in summary_cells(content) if c.formula and c.key]
@@ -92,7 +81,7 @@ def test_a_recalculated_workbook_reads_right_in_libreoffice_as_it_is(run_and_boo
     from cmr_xl.workbook.recalc import recalculated_content
 
     content = recalculated_content(book)
-    assert figures(converted, content) == expected(summary, content)
+    assert figures(converted, content) == summary_figures(summary, content)
     check = openpyxl.load_workbook(converted, data_only=True)[L.CRITERIA].cell(
         cell.row + 1, L.CHECK_COL + 1).value
     assert not check  # no stale "Changed since the results were computed"

@@ -13,7 +13,14 @@ import shutil
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from workbook_helpers import COUNTY, county_run, doj_file, libreoffice_convert, soffice
+from workbook_helpers import (
+    COUNTY,
+    county_run,
+    doj_file,
+    libreoffice_convert,
+    soffice,
+    summary_figures,
+)
 
 from cmr_xl.cli import cli
 from cmr_xl.engine.criteria import Criteria
@@ -45,20 +52,9 @@ def read_back(path, content):
     return figures, checks
 
 
-def want(summary, content):
-    found = {}
-    for cell in summary_cells(content):
-        if cell.key:
-            value = summary
-            for part in cell.key:
-                value = value[part]
-            found[cell.key] = value
-    return found
-
-
 def assert_adds_up(converted, summary, content):
     figures, checks = read_back(converted, content)
-    assert figures == want(summary, content)
+    assert figures == summary_figures(summary, content)
     assert len(checks) >= 6 and set(checks.values()) == {ADDS_UP}, checks
     chosen = summary["chosen"]
     assert sum(chosen["determinations"].values()) == summary["prop64_convictions"]
@@ -101,6 +97,6 @@ def test_summary_json_of_the_cli_equals_the_workbook_libreoffice_computes(tmp_pa
                                     tmp_path / "profile")
     content = recalculated_content(book)  # the workbook's own rows, as recalc reads them
     figures, checks = read_back(converted, content)
-    expected = want(summary, content)
+    expected = summary_figures(summary, content)
     assert {k: v for k, v in figures.items() if k in expected} == expected
     assert set(checks.values()) == {ADDS_UP}

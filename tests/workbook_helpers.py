@@ -13,6 +13,7 @@ from typing import Any
 from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import RunResult, run
 from cmr_xl.synthetic import generate_doj_file
+from cmr_xl.workbook.content import WorkbookContent, summary_cells
 
 COUNTY = "SACRAMENTO"
 AS_OF_SCENARIO = "Dismiss all HS 11359 felonies"
@@ -74,3 +75,9 @@ def lookup(summary: dict[str, Any], key: tuple[str, ...]) -> Any:
     for part in key:
         value = value[part]
     return value
+
+
+def summary_figures(summary: dict[str, Any], content: WorkbookContent
+                    ) -> dict[tuple[str, ...], Any]:
+    """What each keyed Summary cell should show: its figure in summary.json."""
+    return {cell.key: lookup(summary, cell.key) for cell in summary_cells(content) if cell.key}
