@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from cmr_xl.doj import limits
 from cmr_xl.doj.accounting import RejectedRow
-from cmr_xl.doj.blocks import Block, Placed
+from cmr_xl.doj.blocks import Block, Placed, holds
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.doj.notes import INNER_QUOTE, Findings, too_long_reason
 from cmr_xl.doj.records import EMPTY, EXPECTED_FIELDS, blank_line, split_as_written, split_record
@@ -244,11 +244,3 @@ class Repairs:
             if reason.startswith("has a value of"):
                 return None, False, reason
         return None, False, INNER_QUOTE
-
-
-def holds(chunk: pa.Array, needle: bytes) -> bool:
-    """Whether the data buffer of a string chunk holds `needle` (maybe beyond the chunk's
-    own values, for a slice: a cheap first test, not an answer)."""
-    buffers = chunk.buffers()
-    data = buffers[2] if len(buffers) > 2 else None
-    return data is not None and data.size > 0 and data.to_pybytes().find(needle) >= 0
