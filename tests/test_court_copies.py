@@ -20,6 +20,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
+from workbook_helpers import doj_file
 
 from cmr_xl.cli import cli
 from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
@@ -28,7 +29,6 @@ from cmr_xl.engine.eligibility import NOT_REVIEWED
 from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.pipeline import run
 from cmr_xl.engine.results_columns import RESULT_COLUMNS
-from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.court_copies import CASE_COLUMNS, export_court_copies
 from cmr_xl.workbook.writer import write_workbook
@@ -60,10 +60,8 @@ def as_text(value) -> str:
 
 
 @pytest.fixture(scope="module")
-def doj(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("doj") / "sacramento.csv"
-    generate_doj_file(path, county=COUNTY, people=120, seed=5)
-    return path
+def doj() -> Path:
+    return doj_file(people=120, seed=5)
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from workbook_helpers import doj_file
 
 from cmr_xl.cli import cli
 from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
-from cmr_xl.synthetic import generate_doj_file
 
 COUNTY = "SACRAMENTO"
 IDENTIFIERS = ("REQ_SSN", "PRI_SSN", "REQ_CDL", "PRI_CDL", "FBI_NUMBER", "PRI_IDN", "PRI_INN",
@@ -34,10 +34,8 @@ def invoke(*args: str):
 
 
 @pytest.fixture(scope="module")
-def doj(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("doj") / "sacramento.csv"
-    generate_doj_file(path, county=COUNTY, people=250, seed=17)
-    return path
+def doj() -> Path:
+    return doj_file(people=250, seed=17)
 
 
 @pytest.fixture(scope="module")
