@@ -127,8 +127,7 @@ class XmlCell:
 def escape(text: str) -> str:
     text = clean_text(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = text.replace("\r", "_x000D_")
-    return re.sub(r"[\x00-\x08\x0B\x0C\x0E-\x1F]", "", text)
+    return text.replace("\r", "_x000D_")
 
 
 def cell_xml(ref: str, cell: XmlCell) -> str:

@@ -28,7 +28,6 @@ from cmr_xl.workbook.cell_text import clean_array
 
 CHUNK_ROWS = 5_000
 COMPRESS_LEVEL = 3  # most of the size gain of 6 at half the time
-_ILLEGAL_XML = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"
 
 
 def _strings(values: pd.Series) -> pa.Array:
@@ -48,13 +47,12 @@ def _strings(values: pd.Series) -> pa.Array:
 def _escape(text: pa.Array) -> pa.Array:
     """XML-escape, keep CR as Excel's _x000D_ escape and protect literal _xHHHH_ sequences
     from being read as escapes. Characters XML cannot hold are replaced and over-long
-    text cut before (cell_text.clean_array); the last step only guards."""
+    text cut before (cell_text.clean_array)."""
     text = pc.replace_substring_regex(text, r"_(x[0-9A-Fa-f]{4}_)", r"_x005F_\1")
     text = pc.replace_substring(text, "&", "&amp;")
     text = pc.replace_substring(text, "<", "&lt;")
     text = pc.replace_substring(text, ">", "&gt;")
-    text = pc.replace_substring(text, "\r", "_x000D_")
-    return pc.replace_substring_regex(text, _ILLEGAL_XML, "")
+    return pc.replace_substring(text, "\r", "_x000D_")
 
 
 def _excel_serials(values: pd.Series) -> pa.Array:
