@@ -9,7 +9,6 @@ a folder holding the file, so messages name it as the user typed it.
 from __future__ import annotations
 
 import io
-import time
 import zipfile
 from pathlib import Path
 
@@ -213,10 +212,8 @@ def test_hostile_criteria_file_gets_its_exact_message(case: str, tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     name, data, message = CASES[case]
     (tmp_path / name).write_bytes(data)
-    started = time.monotonic()
     code, stderr = run_criteria(tmp_path, name, monkeypatch)
     assert (code, stderr) == (2, message)
-    assert time.monotonic() - started < 5
 
 
 def test_the_alias_bomb_is_never_expanded(tmp_path: Path,
@@ -224,10 +221,9 @@ def test_the_alias_bomb_is_never_expanded(tmp_path: Path,
     bomb = billion_laughs()
     assert len(bomb) < 500
     (tmp_path / "bomb.yaml").write_bytes(bomb)
-    started = time.monotonic()
     code, stderr = run_criteria(tmp_path, "bomb.yaml", monkeypatch)
     assert code == 2 and "lol" not in stderr
-    assert time.monotonic() - started < 1
+    assert "anchor or alias" in stderr, "refused at the first alias, before any expansion"
 
 
 def test_a_fifo_given_as_criteria_is_refused_without_waiting(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 
 import openpyxl
@@ -127,18 +126,19 @@ def test_more_rows_than_a_sheet_holds_is_a_clear_error(result, tmp_path, monkeyp
     assert not (tmp_path / "big.xlsx").exists()
 
 
-def test_sixty_thousand_rows_are_written_in_seconds(result, tmp_path):
+@pytest.mark.slow
+def test_sixty_thousand_rows_are_written_and_read_back_in_order(result, tmp_path):
+    """A large county's Results fit one sheet, row for row. (How fast: bench/bench_run.py.)"""
     repeat = 60_000 // len(result.facts) + 1
     facts = pd.concat([result.facts] * repeat, ignore_index=True).iloc[:60_000]
     determined = pd.concat([result.determinations] * repeat, ignore_index=True).iloc[:60_000]
     content = WorkbookContent(county=result.county, criteria=result.criteria, facts=facts,
                               determinations=determined, summary=result.summary)
-    started = time.perf_counter()
     path = write_content(content, tmp_path / "big.xlsx")
-    seconds = time.perf_counter() - started
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(L.RESULTS).to_python()
     assert len(rows) == 60_001
-    assert seconds < 15, f"{seconds:.1f} s"  # ~3 s here; generous for slow CI machines
+    column = rows[0].index("Eligibility Determination")
+    assert [row[column] for row in rows[1:]] == list(determined["determination"])
 
 
 NOTED_FILES = ("truncated_row.csv", "latin1_name.csv")  # a rejected line, Latin-1, split persons
