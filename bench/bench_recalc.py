@@ -33,10 +33,10 @@ import xlwings.server as server  # noqa: E402
 from results_file import write_section  # noqa: E402
 from xlwings import conversion  # noqa: E402
 
-from cmr_xl.engine.criteria import Criteria, criterion_specs  # noqa: E402
-from cmr_xl.engine.eligibility import determine  # noqa: E402
 from cmr_xl.engine.pipeline import run  # noqa: E402
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS  # noqa: E402
+from cmr_xl.rules.criteria import Criteria, criterion_specs  # noqa: E402
+from cmr_xl.rules.eligibility import determine  # noqa: E402
+from cmr_xl.rules.results_columns import DETERMINATION, FACT_COLUMNS  # noqa: E402
 from cmr_xl.synthetic import generate_doj_file  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "out"

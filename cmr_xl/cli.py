@@ -18,11 +18,12 @@ from typing import Any
 import click
 
 from cmr_xl import __version__
-from cmr_xl.engine.criteria import Criteria, criterion_specs, load_criteria_file
-from cmr_xl.engine.dates import AS_OF_EARLIEST, AS_OF_LATEST
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.inputs import check_input
+from cmr_xl.common.errors import InputError
+from cmr_xl.common.inputs import check_input
+from cmr_xl.engine.criteria_files import load_criteria_file
 from cmr_xl.output.output_set import OutputSet, check_folder, output_set
+from cmr_xl.rules.criteria import Criteria, criterion_specs
+from cmr_xl.rules.dates import AS_OF_EARLIEST, AS_OF_LATEST
 
 BYTES_PER_ROW_ESTIMATE = 400
 SUMMARY_PDF = "summary.pdf"
@@ -414,7 +415,7 @@ def explain(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path:
             click.echo(f"  charged: {_shown(f['charge_text'], 'blank')}")
         if _present(f["reading_notes"]):
             click.echo(f"  read: {f['reading_notes']}")
-        from cmr_xl.engine.eligibility import trace_steps
+        from cmr_xl.engine.pipeline import trace_steps
 
         for step in trace_steps(d["trace"]):
             click.echo(f"  - {step}")

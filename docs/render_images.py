@@ -23,7 +23,7 @@ import openpyxl
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.print_settings import PrintArea
 
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.rules.criteria import Criteria
 from cmr_xl.engine.pipeline import run
 from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook import layout as L

@@ -32,7 +32,10 @@ KEY = ["person_id", "cycle", "count_order"]
 DUMP = r'''
 import pickle, sys
 import pandas as pd
-from cmr_xl.engine.criteria import Criteria
+try:
+    from cmr_xl.rules.criteria import Criteria
+except ImportError:  # a revision from before the rules left the engine package
+    from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
 files, out = sys.argv[1].split(","), sys.argv[2]
 criteria = {

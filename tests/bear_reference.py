@@ -2,7 +2,7 @@
 (codeforamerica/gogen, data/configurable_eligibility_flow.go, EvaluateEligibility), used
 only to check that a BEAR eligibility_options.json gives BEAR's determinations here.
 
-It deliberately shares no code with cmr_xl.engine.eligibility. Where BEAR left a
+It deliberately shares no code with cmr_xl.rules.eligibility. Where BEAR left a
 conviction blank (its section in neither list), or had no date to work with, cmr-xl's
 statutory floor decides instead; `bear_determination` returns None for those rows.
 """

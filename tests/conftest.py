@@ -12,9 +12,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from rapsheet import COUNTY, RapSheet  # noqa: E402
 
-from cmr_xl.engine.criteria import Criteria  # noqa: E402
-from cmr_xl.engine.eligibility import determine  # noqa: E402
-from cmr_xl.engine.facts import convictions_from_table  # noqa: E402
+from cmr_xl.rules.criteria import Criteria  # noqa: E402
+from cmr_xl.rules.eligibility import determine  # noqa: E402
+from cmr_xl.rules.facts import convictions_from_table  # noqa: E402
 
 
 def decide(sheet: RapSheet, criteria: Criteria | None = None, county: str = COUNTY) -> pd.DataFrame:

@@ -23,7 +23,7 @@ from python_calamine import CalamineWorkbook
 import cmr_xl.engine.pipeline as pipeline
 from cmr_xl.cli import cli
 from cmr_xl.doj import iter_person_batches
-from cmr_xl.engine.criteria import load_criteria_file
+from cmr_xl.engine.criteria_files import load_criteria_file
 from cmr_xl.output.csv_bundle import summary_document, write_results_csv
 from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook.court_copies import export_court_copies

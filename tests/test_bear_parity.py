@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from bear_reference import bear_determination
 
-from cmr_xl.engine.criteria import load_criteria_file
+from cmr_xl.engine.criteria_files import load_criteria_file
 from cmr_xl.engine.pipeline import run
 from cmr_xl.synthetic import generate_doj_file
 

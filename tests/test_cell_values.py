@@ -14,7 +14,7 @@ from cmr_xl.engine.cell_values import (
     serials_from_dates,
     typed_column,
 )
-from cmr_xl.engine.results_columns import FACT_COLUMNS
+from cmr_xl.rules.results_columns import FACT_COLUMNS
 
 COLUMN = {c.key: c for c in FACT_COLUMNS}
 OFFICE_JS_ERROR = {"type": "#N/A", "basicType": "Error"}

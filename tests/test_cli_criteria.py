@@ -7,8 +7,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.law import decision_rules, effective_date_text
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.law import decision_rules, effective_date_text
 
 
 def criteria(*args: str):

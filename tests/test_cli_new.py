@@ -6,7 +6,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.rules.criteria import Criteria
 from cmr_xl.workbook.reader import read_criteria
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cmr_xl.engine.code_sections import is_prop64, offense_list, parse_sections
-from cmr_xl.engine.law import load_law
+from cmr_xl.rules.code_sections import is_prop64, offense_list, parse_sections
+from cmr_xl.rules.law import load_law
 
 
 @pytest.mark.parametrize(

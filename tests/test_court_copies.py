@@ -23,12 +23,12 @@ from python_calamine import CalamineWorkbook
 from workbook_helpers import doj_file
 
 from cmr_xl.cli import cli
+from cmr_xl.common.errors import InputError
 from cmr_xl.doj.doj_format import PRIVATE_COLUMNS
-from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.eligibility import NOT_REVIEWED
-from cmr_xl.engine.errors import InputError
 from cmr_xl.engine.pipeline import run
-from cmr_xl.engine.results_columns import RESULT_COLUMNS
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.eligibility import NOT_REVIEWED
+from cmr_xl.rules.results_columns import RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.court_copies import CASE_COLUMNS, export_court_copies
 from cmr_xl.workbook.writer import write_workbook

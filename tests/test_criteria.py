@@ -8,14 +8,9 @@ from datetime import date
 
 import pytest
 
-from cmr_xl.engine.criteria import (
-    Criteria,
-    criteria_from_bear,
-    criteria_from_mapping,
-    criterion_specs,
-    load_criteria_file,
-)
-from cmr_xl.engine.errors import CriteriaError
+from cmr_xl.common.errors import CriteriaError
+from cmr_xl.engine.criteria_files import criteria_from_bear, load_criteria_file
+from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
 
 
 def test_defaults_are_the_statewide_practice():

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import load_criteria_file
-from cmr_xl.engine.documents import MAX_DOCUMENT_BYTES
+from cmr_xl.common.documents import MAX_DOCUMENT_BYTES
+from cmr_xl.engine.criteria_files import load_criteria_file
 
 AGE = "Dismiss if the person is now at least this age"
 AGE_FIX = "Use 0 (off) or a whole number from 40 to 65"

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from workbook_helpers import county_run
 
-from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.results_columns import FACT_COLUMNS
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.eligibility import determine
+from cmr_xl.rules.results_columns import FACT_COLUMNS
 
 #: Every rule switched on in one set or the other (some rules only read their facts then).
 CRITERIA = (

@@ -20,10 +20,10 @@ import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
-from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
-from cmr_xl.engine.results_columns import RESULT_COLUMNS
 from cmr_xl.output.csv_bundle import write_csv_bundle
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.results_columns import RESULT_COLUMNS
 from cmr_xl.synthetic import generate_doj_text
 from cmr_xl.workbook.court_copies import export_court_copies
 from cmr_xl.workbook.writer import write_workbook

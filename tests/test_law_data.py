@@ -8,9 +8,9 @@ from datetime import date
 
 import pytest
 
-from cmr_xl.engine import law
-from cmr_xl.engine.criteria import Criteria, criterion_specs, dismiss_all_prop64
-from cmr_xl.engine.law import LawDataError, load_law, parse_law
+from cmr_xl.rules import law
+from cmr_xl.rules.criteria import Criteria, criterion_specs, dismiss_all_prop64
+from cmr_xl.rules.law import LawDataError, load_law, parse_law
 
 GOOD = """
 description: Prop 64

@@ -14,7 +14,7 @@ import ast
 import re
 from pathlib import Path
 
-from cmr_xl.engine import law
+from cmr_xl.rules import law
 
 ROOT = Path(__file__).resolve().parent.parent / "cmr_xl"
 SECTIONS = law.prop64_sections()
@@ -23,10 +23,10 @@ WINDOW = law.recent_years()
 
 #: (file, literal) -> why it may stay. A file with literal "*" is exempt as a whole.
 EXCEPTIONS = {
-    ("engine/law.py", "*"): "the accessors themselves",
+    ("rules/law.py", "*"): "the accessors themselves",
     ("synthetic/generator.py", "*"): "the test-data generator writes DOJ's own spellings "
                                      "and dates (fixtures, not law)",
-    **{("engine/criteria.py", f"felony_{s}"): "a typed Criteria field per section; "
+    **{("rules/criteria.py", f"felony_{s}"): "a typed Criteria field per section; "
        "test_law_data checks the fields are exactly the law's sections" for s in SECTIONS},
     ("cli.py", DATES[1].isoformat()): "command examples in --help show the statewide date",
     ("workbook/writer.py", DATES[1]): "TEMPLATE_CREATED: a fixed file timestamp that keeps "
@@ -92,7 +92,7 @@ def test_no_law_fact_is_written_as_a_literal_in_code():
         relative = path.relative_to(ROOT).as_posix()
         offenders += [f"cmr_xl/{relative}:{line}: {literal!r}" for line, literal in literals(path)
                       if not _exempt(relative, literal)]
-    assert not offenders, ("law facts written in code; read them from cmr_xl/engine/law.py:\n"
+    assert not offenders, ("law facts written in code; read them from cmr_xl/rules/law.py:\n"
                            + "\n".join(offenders))
 
 

@@ -13,7 +13,7 @@ import pytest
 from conftest import decide
 from rapsheet import RapSheet
 
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.rules.criteria import Criteria
 
 DISMISS, REDUCE = "Eligible for Dismissal", "Eligible for Reduction"
 NOT_ELIGIBLE, HAND = "Not eligible", "Hand review"

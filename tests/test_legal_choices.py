@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from conftest import decide
 
-from cmr_xl.engine import law
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.rules import law
+from cmr_xl.rules.criteria import Criteria
 
 DISMISS, REDUCE = "Eligible for Dismissal", "Eligible for Reduction"
 AS_OF = date(2020, 7, 1)

@@ -16,7 +16,7 @@ from python_calamine import CalamineWorkbook
 from test_addin_exports import assert_same_files
 from xlwings_helpers import book_payload, xlwings_server
 
-from cmr_xl.engine.results_columns import DETERMINATION
+from cmr_xl.rules.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 from cmr_xl.xlwings_app import runtime
 

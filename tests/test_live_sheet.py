@@ -15,8 +15,8 @@ import xlwings as xw
 from workbook_helpers import county_run, libreoffice_convert, soffice
 from xlwings_helpers import call, criteria_rows, sheet_values
 
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.results_columns import DETERMINATION
+from cmr_xl.rules.eligibility import determine
+from cmr_xl.rules.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.writer import write_workbook
 from cmr_xl.xlwings_app import contract as C

@@ -12,8 +12,8 @@ from conftest import decide
 from rapsheet import COUNTY
 
 from cmr_xl.doj import RowAccounting, read_all
-from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.facts import convictions_from_table
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.facts import convictions_from_table
 
 DISMISS, REDUCE = "Eligible for Dismissal", "Eligible for Reduction"
 NOT_ELIGIBLE, HAND = "Not eligible", "Hand review"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from cmr_xl.engine.code_sections import (
+from cmr_xl.rules.code_sections import (
     PROP64,
     mentions_prop64,
     offense_list,

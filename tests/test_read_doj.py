@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from cmr_xl.common.errors import DojFileError
 from cmr_xl.doj import (
     OUTPUT_SCHEMA,
     RowAccounting,
@@ -31,7 +32,6 @@ from cmr_xl.doj import (
 )
 from cmr_xl.doj.doj_format import DOJ_COLUMNS, SOURCE_FILE, SOURCE_LINE
 from cmr_xl.doj.records import split_record as _split
-from cmr_xl.engine.errors import DojFileError
 
 HEADER = ",".join(DOJ_COLUMNS)
 SEPARATORS = [c for c in DOJ_COLUMNS if c.endswith("_SEG_SEP")] + ["END_OF_REC"]

@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapsheet import RapSheet
 
+from cmr_xl.common.errors import DojFileError
 from cmr_xl.doj import RowAccounting, iter_person_batches, limits, records
 from cmr_xl.doj.doj_format import DOJ_COLUMNS, SOURCE_LINE
-from cmr_xl.engine.errors import DojFileError
 
 HEADER = ",".join(DOJ_COLUMNS).encode()
 BOM = b"\xef\xbb\xbf"

@@ -15,9 +15,9 @@ from python_calamine import CalamineWorkbook
 from workbook_helpers import county_run, libreoffice_convert, soffice
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
-from cmr_xl.engine.results_columns import DETERMINATION, RESULT_COLUMNS
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.results_columns import DETERMINATION, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import summary_cells
 from cmr_xl.workbook.reader import read_about, read_criteria

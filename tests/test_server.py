@@ -24,7 +24,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from xlwings_helpers import function_call, sheet_values
 
-from cmr_xl.engine.results_columns import DETERMINATION
+from cmr_xl.rules.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 
 pytestmark = [pytest.mark.server, pytest.mark.skipif(

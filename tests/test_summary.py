@@ -6,10 +6,10 @@ from datetime import date
 
 from conftest import decide
 
-from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.facts import convictions_from_table
-from cmr_xl.engine.summary import summarize
+from cmr_xl.rules.criteria import Criteria, dismiss_all_prop64
+from cmr_xl.rules.eligibility import determine
+from cmr_xl.rules.facts import convictions_from_table
+from cmr_xl.rules.summary import summarize
 
 
 def _summary(sheet, criteria=None, scenarios=()):

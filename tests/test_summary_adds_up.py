@@ -23,7 +23,7 @@ from workbook_helpers import (
 )
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import Criteria
+from cmr_xl.rules.criteria import Criteria
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import ADDS_UP, summary_cells
 from cmr_xl.workbook.recalc import recalc_workbook, recalculated_content

@@ -12,9 +12,9 @@ from collections import defaultdict
 
 import pytest
 
+from cmr_xl.common.errors import InputError
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.counties import california_counties, county_name
-from cmr_xl.engine.errors import InputError
 from cmr_xl.synthetic.generator import (
     LOOKALIKE_OFFENSES,
     OTHER_OFFENSES,

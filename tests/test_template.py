@@ -8,8 +8,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cmr_xl.engine.criteria import Criteria, criterion_specs
-from cmr_xl.engine.results_columns import RESULT_COLUMNS
+from cmr_xl.rules.criteria import Criteria, criterion_specs
+from cmr_xl.rules.results_columns import RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import NOT_ADDING_UP
 from cmr_xl.workbook.reader import read_criteria

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import run
+from cmr_xl.rules.criteria import Criteria
 from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook.writer import write_workbook
 

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 from workbook_helpers import county_run
 
-from cmr_xl.engine.errors import CriteriaError, InputError
+from cmr_xl.common.errors import CriteriaError, InputError
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.reader import read_criteria, read_facts, read_scenarios
 from cmr_xl.workbook.writer import write_workbook

@@ -13,10 +13,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 from workbook_helpers import county_run
 
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.common.errors import InputError
 from cmr_xl.output.output_set import OutputError
+from cmr_xl.rules.eligibility import determine
+from cmr_xl.rules.results_columns import DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import writer as writer_module
 from cmr_xl.workbook.content import WorkbookContent

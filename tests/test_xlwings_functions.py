@@ -11,9 +11,9 @@ from workbook_helpers import COUNTY, county_run, doj_file
 from xlwings_helpers import call, criteria_rows, sheet_values
 
 from cmr_xl.cli import cli
-from cmr_xl.engine.criteria import criterion_specs
-from cmr_xl.engine.eligibility import DETERMINATIONS, determine
-from cmr_xl.engine.results_columns import DETERMINATION
+from cmr_xl.rules.criteria import criterion_specs
+from cmr_xl.rules.eligibility import DETERMINATIONS, determine
+from cmr_xl.rules.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.writer import write_workbook
 

@@ -13,9 +13,9 @@ from openpyxl.utils import get_column_letter
 from workbook_helpers import county_run, doj_file
 from xlwings_helpers import book_payload
 
-from cmr_xl.engine.criteria import criterion_specs
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.results_columns import DETERMINATION, RESULT_COLUMNS
+from cmr_xl.rules.criteria import criterion_specs
+from cmr_xl.rules.eligibility import determine
+from cmr_xl.rules.results_columns import DETERMINATION, RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.content import MANIFEST_AT, OUTCOME_HEADER_ROW
 from cmr_xl.workbook.writer import write_workbook

@@ -10,8 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cmr_xl.engine.criteria import Criteria
 from cmr_xl.engine.pipeline import RunResult, run
+from cmr_xl.rules.criteria import Criteria
 from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook.content import WorkbookContent, summary_cells
 

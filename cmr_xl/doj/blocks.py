@@ -13,10 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cmr_xl.common.errors import DojFileError
+from cmr_xl.common.threads import executor
 from cmr_xl.doj import limits
 from cmr_xl.doj.notes import AS_SENT
-from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.threads import executor
 
 
 class NotText(Exception):

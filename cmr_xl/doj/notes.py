@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmr_xl.common.errors import DojFileError
 from cmr_xl.doj import limits
 from cmr_xl.doj.accounting import FileReport, RowAccounting
-from cmr_xl.engine.errors import DojFileError
 
 DECOMPRESS = "Decompress it and give the .csv file inside"
 EXTRACT = "Extract the research file (.csv) from it and give that file"

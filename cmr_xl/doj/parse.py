@@ -9,6 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from cmr_xl.common.errors import DojFileError
+from cmr_xl.common.threads import executor, threads_available
 from cmr_xl.doj import limits
 from cmr_xl.doj.blocks import Block, rfind, too_long_error
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
@@ -16,8 +18,6 @@ from cmr_xl.doj.notes import AS_SENT
 from cmr_xl.doj.records import split_record
 from cmr_xl.doj.sniff import EXTRA_FIELD
 from cmr_xl.doj.values import NULL_VALUES
-from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.threads import executor, threads_available
 
 
 class Parser:

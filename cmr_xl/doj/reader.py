@@ -67,6 +67,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from cmr_xl.common.errors import DojFileError
+from cmr_xl.common.threads import executor
 from cmr_xl.doj import limits, screen
 from cmr_xl.doj.accounting import FileReport, RowAccounting
 from cmr_xl.doj.blocks import (
@@ -89,8 +91,6 @@ from cmr_xl.doj.repairs import Judged, Repairs
 from cmr_xl.doj.repeats import Repeats
 from cmr_xl.doj.sniff import checked_path, not_text_error, sniff
 from cmr_xl.doj.values import normalize_columns, normalized, null_placeholder
-from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.threads import executor
 
 __all__ = ["NORMALIZED_COLUMNS", "OUTPUT_SCHEMA", "iter_person_batches", "normalize_columns",
            "read_all"]

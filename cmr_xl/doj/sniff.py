@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmr_xl.common.errors import DojFileError
+from cmr_xl.common.inputs import check_input
 from cmr_xl.doj import limits
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.doj.notes import AS_SENT, COPY, DECOMPRESS, EXTRACT, few
@@ -23,8 +25,6 @@ from cmr_xl.doj.records import (
     cr_line_ends,
     split_record,
 )
-from cmr_xl.engine.errors import DojFileError
-from cmr_xl.engine.inputs import check_input
 
 EXTRA_FIELD = "_EXTRA_FIELD"  # name of the 96th column when a whole file has trailing commas
 UTF8_BOM = b"\xef\xbb\xbf"

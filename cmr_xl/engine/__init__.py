@@ -1,5 +1,7 @@
-"""The eligibility engine: pure Python, no Excel library, no CLI library.
+"""The engine: one way through, DOJ file -> rows (cmr_xl.doj) -> convictions with facts
+-> criteria -> determinations -> summary (cmr_xl.rules), run by `pipeline`.
 
-DOJ file -> rows (cmr_xl.doj) -> convictions with facts (facts) -> criteria (criteria)
--> determinations (eligibility) -> summary (summary). `pipeline` runs the whole way.
+Also here: the criteria files a command reads (`criteria_files`), the one reading of a
+county's name (`counties`) and the one typing of spreadsheet cell values into facts
+(`cell_values`), which the workbook and xlwings adapters share. No Excel or CLI library.
 """

@@ -22,8 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cmr_xl.engine.dates import LATEST, within_range
-from cmr_xl.engine.results_columns import Column
+from cmr_xl.rules.dates import LATEST, within_range
+from cmr_xl.rules.results_columns import Column
 
 #: Day 0 of Excel's (and LibreOffice's) serial dates: serial 1 is 1900-01-01.
 EXCEL_EPOCH = datetime(1899, 12, 30)

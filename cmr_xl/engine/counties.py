@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from functools import cache
 
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.law import load_law
+from cmr_xl.common.errors import InputError
+from cmr_xl.rules.law import load_law
 
 
 @cache

@@ -1,5 +1,7 @@
 """One way through: DOJ files -> rows -> convictions with facts -> determinations ->
-summary. Adapters (CLI, workbook, xlwings) call `run` and `redetermine`, nothing deeper.
+summary. Adapters (CLI, workbook, xlwings, output) call `run`, `redetermine`,
+`determine_rows` and `trace_steps`, nothing deeper (an import-linter contract in setup.cfg
+keeps them out of the rule modules, which they may read only for vocabulary and data).
 """
 
 from __future__ import annotations
@@ -17,19 +19,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cmr_xl import __version__
+from cmr_xl.common.errors import InputError
 from cmr_xl.doj import RowAccounting, iter_person_batches, normalize_columns
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.counties import county_key
-from cmr_xl.engine.criteria import Criteria, dismiss_all_prop64
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.facts import (
-    PROP64_TYPE,
+from cmr_xl.rules.criteria import Criteria, dismiss_all_prop64
+from cmr_xl.rules.eligibility import determine, trace_steps
+from cmr_xl.rules.facts import (
     convictions_from_table,
     empty_facts,
     empty_set_aside,
 )
-from cmr_xl.engine.summary import summarize
+from cmr_xl.rules.outcomes import PROP64_TYPE
+from cmr_xl.rules.summary import summarize
+
+__all__ = ["RunResult", "determine_rows", "redetermine", "run", "trace_steps"]
 
 
 @dataclass
@@ -192,3 +196,10 @@ def redetermine(
     summary = summarize(facts, determinations, criteria, county=county,
                         dismiss_all=everything, scenarios=what_ifs, accounting=accounting)
     return determinations, summary
+
+
+def determine_rows(facts: pd.DataFrame, criteria: Criteria,
+                   decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Determinations of a block of facts rows alone, no summary: what an xlwings function
+    answers for the rows Excel sends it, the same rules `redetermine` applies."""
+    return determine(facts, criteria, decisions)

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from cmr_xl.engine.pipeline import RunResult
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS
 from cmr_xl.output.files import atomic_path
+from cmr_xl.rules.results_columns import DETERMINATION, FACT_COLUMNS
 
 RESULTS_CSV = "prop64_results.csv"
 SUMMARY_JSON = "summary.json"

@@ -52,8 +52,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.inputs import check_input
+from cmr_xl.common.errors import InputError
+from cmr_xl.common.inputs import check_input
 
 try:  # POSIX: a lock held by a dead process is released by the kernel
     import fcntl

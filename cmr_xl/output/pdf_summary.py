@@ -20,9 +20,9 @@ from typing import Any
 from fpdf import FPDF
 
 from cmr_xl import __version__
-from cmr_xl.engine.eligibility import DETERMINATIONS
-from cmr_xl.engine.law import prop64_sections, recent_years
 from cmr_xl.output.files import atomic_path
+from cmr_xl.rules.law import prop64_sections, recent_years
+from cmr_xl.rules.outcomes import DETERMINATIONS
 
 SECTIONS = prop64_sections()
 FOOTER = "Counts only: this page holds no criminal history information about any person."

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmr_xl.engine.criteria import PROP64_SECTIONS
-from cmr_xl.engine.law import decision_rules, recent_years
+from cmr_xl.rules.criteria import PROP64_SECTIONS
+from cmr_xl.rules.law import decision_rules, recent_years
 
 
 def summary_text(summary: dict[str, Any]) -> str:

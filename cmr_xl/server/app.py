@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 
 FILES = resources.files("cmr_xl.server") / "files"
 

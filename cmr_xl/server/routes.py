@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from xlwings_server import dependencies as dep
 from xlwings_server.config import settings
 
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 from cmr_xl.xlwings_app import staging
 
 router = APIRouter(prefix=f"{settings.app_path}/cmr")

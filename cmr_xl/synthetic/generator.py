@@ -36,11 +36,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cmr_xl.common.errors import InputError
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.counties import california_counties, county_name
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.law import load_law, prop64_effective_date, statewide_as_of
 from cmr_xl.output.files import atomic_path
+from cmr_xl.rules.law import load_law, prop64_effective_date, statewide_as_of
 
 MAX_PEOPLE = 1_000_000
 _EVERY_FEATURE_FROM = 100  # people: from this size on, a file shows every feature

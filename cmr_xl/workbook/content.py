@@ -18,18 +18,19 @@ from typing import Any
 import pandas as pd
 
 from cmr_xl import __version__
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
-from cmr_xl.engine.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
-from cmr_xl.engine.eligibility import (
+from cmr_xl.rules.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
+from cmr_xl.rules.law import recent_years
+from cmr_xl.rules.outcomes import (
     DETERMINATIONS,
     DISMISSAL,
     HAND_REVIEW,
     NOT_ELIGIBLE,
+    PROP64_TYPE,
     REDUCTION,
+    RELATED_TYPE,
 )
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.facts import PROP64_TYPE, RELATED_TYPE
-from cmr_xl.engine.law import recent_years
 from cmr_xl.workbook.layout import (
     ABOUT_FIRST_ROW,
     ABOUT_KEY_COL,

@@ -29,15 +29,14 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import criterion_value, date_from_serial
-from cmr_xl.engine.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
-from cmr_xl.engine.eligibility import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, REDUCTION
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.facts import PROP64_TYPE
-from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
 from cmr_xl.output.files import atomic_path
 from cmr_xl.output.output_set import output_set
+from cmr_xl.rules.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
+from cmr_xl.rules.outcomes import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, PROP64_TYPE, REDUCTION
+from cmr_xl.rules.results_columns import RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import clean_text

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmr_xl.engine import da_decision
-from cmr_xl.engine.eligibility import HAND_REVIEW
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.outcomes import HAND_REVIEW
 from cmr_xl.workbook import layout as L
 
 FIRST_CELLS = 5  # how many cells a message names

@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 
 #: No part of a workbook Excel can hold is bigger (a full Results sheet of 1,048,576
 #: rows is about 1.5 GB of XML).

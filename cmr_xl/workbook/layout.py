@@ -15,10 +15,10 @@ from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from cmr_xl.engine import da_decision
-from cmr_xl.engine.criteria import CriterionSpec, criterion_specs, format_overrides
-from cmr_xl.engine.law import load_law
-from cmr_xl.engine.results_columns import RESULT_COLUMNS, Column
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.criteria import CriterionSpec, criterion_specs, format_overrides
+from cmr_xl.rules.law import load_law
+from cmr_xl.rules.results_columns import RESULT_COLUMNS, Column
 
 CRITERIA = "Criteria"
 RESULTS = "Results"

@@ -28,8 +28,8 @@ from typing import Any
 import pandas as pd
 from xlsxwriter.worksheet import Worksheet
 
-from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
-from cmr_xl.engine.law import decision_rules, effective_date_text
+from cmr_xl.rules.law import decision_rules, effective_date_text
+from cmr_xl.rules.outcomes import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.workbook import court_copies as C
 from cmr_xl.workbook.printing import print_setup
 

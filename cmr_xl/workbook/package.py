@@ -23,8 +23,8 @@ from xml.etree import ElementTree
 
 from xlsxwriter.utility import xl_cell_to_rowcol
 
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
-from cmr_xl.engine.errors import InputError
 from cmr_xl.workbook.cell_text import clean_text
 
 ROW_RE = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)

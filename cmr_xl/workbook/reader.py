@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_cell_to_rowcol
 
-from cmr_xl.engine import da_decision
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import criterion_value, typed_column
-from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
+from cmr_xl.rules.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent
 

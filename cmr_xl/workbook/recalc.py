@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from cmr_xl import __version__
-from cmr_xl.engine.criteria import allowed_values
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.pipeline import redetermine
-from cmr_xl.engine.results_columns import DETERMINATION
 from cmr_xl.output.files import atomic_path
+from cmr_xl.rules.criteria import allowed_values
+from cmr_xl.rules.results_columns import DETERMINATION
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.content import (

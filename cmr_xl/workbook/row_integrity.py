@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import RESULT_COLUMNS
+from cmr_xl.common.errors import InputError
+from cmr_xl.rules.results_columns import RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
 
 #: About keys (under the row accounting, "Rows: ..."), carried over by recalc.

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 
 from cmr_xl.engine.cell_values import serials_from_dates
-from cmr_xl.engine.results_columns import Column
+from cmr_xl.rules.results_columns import Column
 from cmr_xl.workbook.cell_text import clean_array
 
 CHUNK_ROWS = 5_000

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmr_xl.engine.criteria import Criteria
-from cmr_xl.engine.results_columns import DETERMINATION, FACT_COLUMNS, keys
+from cmr_xl.rules.criteria import Criteria
+from cmr_xl.rules.results_columns import DETERMINATION, FACT_COLUMNS, keys
 from cmr_xl.workbook.content import WorkbookContent
 from cmr_xl.workbook.writer import TEMPLATE_CREATED, write_content
 

@@ -21,12 +21,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
-from cmr_xl.engine import da_decision
-from cmr_xl.engine.criteria import allowed_values
-from cmr_xl.engine.eligibility import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import RESULT_COLUMNS, keys
+from cmr_xl.common.errors import InputError
 from cmr_xl.output.files import atomic_path
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.criteria import allowed_values
+from cmr_xl.rules.outcomes import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
+from cmr_xl.rules.results_columns import RESULT_COLUMNS, keys
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.cell_text import TextRepairs, clean_array, clean_text

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pa_csv
 
-from cmr_xl.engine import da_decision
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import (
     criterion_value,
     object_array,
@@ -30,10 +30,10 @@ from cmr_xl.engine.cell_values import (
     typed_column,
     typed_text_column,
 )
-from cmr_xl.engine.criteria import Criteria, criteria_from_mapping, criterion_specs
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
+from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
 
 #: The facts the rules read (results_columns: engine=True); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the

@@ -28,9 +28,9 @@ from xlwings import __version__ as xlwings_version
 from xlwings import arg, func, ret
 
 from cmr_xl import __version__
-from cmr_xl.engine.eligibility import determine
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DECISION, Column
+from cmr_xl.common.errors import InputError
+from cmr_xl.engine.pipeline import determine_rows
+from cmr_xl.rules.results_columns import DECISION, Column
 from cmr_xl.xlwings_app.cells import (
     PACK_SEPARATOR,
     FactsBlock,
@@ -105,7 +105,7 @@ def _determine(facts: Any, criteria: Any, header: Any, columns: Any,
             decisions = decision_cells(labels, rows)
         chosen, problems = (None, {}) if decisions in (None, "") else block_decisions(
             decisions, block)
-        result = determine(block.facts, criteria_from_cells(criteria), chosen)
+        result = determine_rows(block.facts, criteria_from_cells(criteria), chosen)
         too_big = result_too_big(result, outputs)
         if too_big:
             return [[too_big]]

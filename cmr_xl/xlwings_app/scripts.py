@@ -46,11 +46,11 @@ import xlwings as xw
 from xlwings import script
 
 from cmr_xl import __version__
-from cmr_xl.engine import da_decision
+from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
-from cmr_xl.engine.criteria import Criteria, criterion_specs
-from cmr_xl.engine.errors import InputError
-from cmr_xl.engine.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.criteria import Criteria, criterion_specs
+from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
 from cmr_xl.workbook.content import (
     LINE_HEIGHT,
     MANIFEST_AT,

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 
 MAX_AGE_SECONDS = 3600
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")

@@ -429,8 +429,8 @@ def bear_wrong_shape() -> bytes:
 def _filled_workbook() -> bytes:
     """The workbook `cmr-xl run good.csv --county SACRAMENTO --as-of 2020-07-01 --workbook`
     writes, with its times fixed so that it is reproducible."""
-    from cmr_xl.engine.criteria import Criteria
     from cmr_xl.engine.pipeline import run
+    from cmr_xl.rules.criteria import Criteria
     from cmr_xl.workbook.writer import content_from_result, write_content
 
     with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):

@@ -32,7 +32,7 @@ from typing import Any
 
 import yaml
 
-from cmr_xl.engine.errors import CriteriaError
+from cmr_xl.common.errors import CriteriaError
 
 #: Criteria files are a few kilobytes; BEAR's options file is smaller still.
 MAX_DOCUMENT_BYTES = 1 << 20

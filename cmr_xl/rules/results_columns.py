@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cmr_xl.engine.law import recent_years
+from cmr_xl.rules.law import recent_years
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,11 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.criteria import Action, Criteria
-from cmr_xl.engine.da_decision import final_texts
-from cmr_xl.engine.dates import completed_years, years_before, years_between
-from cmr_xl.engine.facts import PROP64_TYPE, after_prop64
-from cmr_xl.engine.law import (
+from cmr_xl.rules.criteria import Action, Criteria
+from cmr_xl.rules.da_decision import final_texts
+from cmr_xl.rules.dates import completed_years, years_before, years_between
+from cmr_xl.rules.facts import after_prop64
+from cmr_xl.rules.law import (
     aggravator_sections,
     decision_rules,
     load_law,
@@ -30,15 +30,18 @@ from cmr_xl.engine.law import (
     recent_years,
     same_section_priors_threshold,
 )
+from cmr_xl.rules.outcomes import (  # noqa: F401 - re-exported: the rules' vocabulary
+    DETERMINATIONS,
+    DISMISSAL,
+    HAND_REVIEW,
+    NOT_ELIGIBLE,
+    NOT_REVIEWED,
+    PROP64_TYPE,
+    REDUCTION,
+)
 
-DISMISSAL = "Eligible for Dismissal"
-REDUCTION = "Eligible for Reduction"
-NOT_ELIGIBLE = "Not eligible"
-HAND_REVIEW = "Hand review"
-DETERMINATIONS = (DISMISSAL, REDUCTION, NOT_ELIGIBLE, HAND_REVIEW)
 DISQUALIFIER_OUTCOME = {"not_eligible": NOT_ELIGIBLE, "hand_review": HAND_REVIEW}
 ACTIONS = get_args(Action)  # a section's baseline action, as the criteria name it
-NOT_REVIEWED = load_law("decision_order")["related_charge"]["not_reviewed"]
 
 
 @dataclass
@@ -565,7 +568,7 @@ def _related_charges(facts: pd.DataFrame, criteria: Criteria, texts: dict[str, n
 
 def _related_outcomes(facts: pd.DataFrame, determinations: np.ndarray, related: np.ndarray,
                       texts: dict) -> tuple[np.ndarray, np.ndarray]:
-    from cmr_xl.engine.code_sections import offense_list, parse_sections
+    from cmr_xl.rules.code_sections import offense_list, parse_sections
 
     cycle = facts["person_id"].fillna("") + "|" + facts["cycle"].fillna("")
     dismissed_prop64 = ~related & (determinations == DISMISSAL)

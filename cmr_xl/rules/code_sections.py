@@ -23,7 +23,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.law import load_law, prop64_code, prop64_section_pattern, prop64_sections
+from cmr_xl.rules.law import load_law, prop64_code, prop64_section_pattern, prop64_sections
 
 #: How a text relates to Prop 64 (column `prop64_reading`).
 PROP64 = "prop64"  # every section named is HS 11357-11360: decided by the rules

@@ -11,18 +11,18 @@ from typing import Any
 
 import pandas as pd
 
-from cmr_xl.engine.criteria import PROP64_SECTIONS, Criteria
-from cmr_xl.engine.da_decision import category as da_category
-from cmr_xl.engine.da_decision import choices, decision_outcome
-from cmr_xl.engine.eligibility import (
+from cmr_xl.rules.criteria import PROP64_SECTIONS, Criteria
+from cmr_xl.rules.da_decision import category as da_category
+from cmr_xl.rules.da_decision import choices, decision_outcome
+from cmr_xl.rules.eligibility import (
     DETERMINATIONS,
     DISMISSAL,
     HAND_REVIEW,
     NOT_ELIGIBLE,
     REDUCTION,
 )
-from cmr_xl.engine.facts import PROP64_TYPE
-from cmr_xl.engine.law import load_law
+from cmr_xl.rules.facts import PROP64_TYPE
+from cmr_xl.rules.law import load_law
 
 
 def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, Any]:

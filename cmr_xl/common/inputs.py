@@ -7,7 +7,7 @@ import os
 import stat
 from pathlib import Path
 
-from cmr_xl.engine.errors import InputError
+from cmr_xl.common.errors import InputError
 
 
 def check_input(path: str | Path) -> None:

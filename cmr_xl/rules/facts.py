@@ -18,10 +18,10 @@ import pyarrow.compute as pc
 
 from cmr_xl.doj.doj_format import FACT_COLUMNS as DOJ_FACT_COLUMNS
 from cmr_xl.doj.doj_format import SOURCE_FILE, SOURCE_LINE
-from cmr_xl.engine.code_sections import (
+from cmr_xl.rules.code_sections import (
     PROP64 as PROP64_READING,
 )
-from cmr_xl.engine.code_sections import (
+from cmr_xl.rules.code_sections import (
     is_prop64,
     is_see_comment,
     mentions_prop64,
@@ -29,20 +29,19 @@ from cmr_xl.engine.code_sections import (
     offense_list,
     parse_sections,
 )
-from cmr_xl.engine.dates import LATEST, completed_years, within_range
-from cmr_xl.engine.law import (
+from cmr_xl.rules.dates import LATEST, completed_years, within_range
+from cmr_xl.rules.law import (
     load_law,
     prop64_code,
     prop64_effective_date,
     prop64_section_pattern,
     sentence_unit_days,
 )
-from cmr_xl.engine.results_columns import FACT_COLUMNS, keys
+from cmr_xl.rules.outcomes import PROP64_TYPE, RELATED_TYPE
+from cmr_xl.rules.results_columns import FACT_COLUMNS, keys
 
 ROW_INDEX = "_row_index"
 DAYS_PER_UNIT = sentence_unit_days()  # office policy (law/office_policy.yaml)
-PROP64_TYPE = "Prop 64"
-RELATED_TYPE = "Related charge"
 
 
 @dataclass

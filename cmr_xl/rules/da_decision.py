@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cmr_xl.engine.law import load_law
+from cmr_xl.rules.law import load_law
 
 
 def _data() -> dict[str, Any]:
