@@ -125,6 +125,13 @@ def hidden(folder: Path) -> list[str]:
     return sorted(p.name for p in (folder / "out").iterdir() if p.name.startswith("."))
 
 
+def _ctrl_c_heard() -> None:
+    """The command hears Ctrl-C as a clerk's terminal sends it, even when pytest itself
+    runs in the background (`&`), where a shell starts it with SIGINT ignored, and an
+    ignored signal stays ignored in every child (cmr-xl keeps it so on purpose)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @contextmanager
 def paused(folder: Path, step: str, *argv: str) -> Iterator[subprocess.Popen[str]]:
     """The command running in `folder`, stopped at `step` (the output set's test hook)."""
@@ -132,7 +139,7 @@ def paused(folder: Path, step: str, *argv: str) -> Iterator[subprocess.Popen[str
     env = {**os.environ, PAUSE_AT: step, PAUSE_FILE: str(marker)}
     process = subprocess.Popen([sys.executable, "-m", "cmr_xl.cli", *argv], cwd=folder,
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+                               text=True, preexec_fn=_ctrl_c_heard)
     try:
         deadline = time.monotonic() + TIMEOUT
         while not marker.exists():
