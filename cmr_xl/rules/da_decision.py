@@ -51,6 +51,12 @@ def normalise(value: Any) -> str | None:
     return text if text in choices() else None
 
 
+def final_outcome(determinations: pd.DataFrame) -> pd.Series:
+    """The outcome every count reads: the DA's (column `outcome`) when the table has it,
+    else the determination, so the Summary, summary.json and the workbook agree."""
+    return determinations["outcome" if "outcome" in determinations else "determination"]
+
+
 def category(choice: str) -> str:
     """The reason category of a conviction whose outcome the DA decided."""
     return str(_data()["reason_category"]).format(decision=choice)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from cmr_xl.rules.criteria import PROP64_SECTIONS, Criteria
 from cmr_xl.rules.da_decision import category as da_category
-from cmr_xl.rules.da_decision import choices, decision_outcome
+from cmr_xl.rules.da_decision import choices, decision_outcome, final_outcome
 from cmr_xl.rules.eligibility import (
     DETERMINATIONS,
     DISMISSAL,
@@ -32,7 +32,7 @@ def outcome_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[s
     section = facts.loc[prop64, "section"]
     first = d["person_first_row"]
 
-    final = d["outcome"] if "outcome" in d else d["determination"]
+    final = final_outcome(d)
 
     def by_section(outcome: str) -> dict[str, int]:
         return {s: int(((section == s) & (final == outcome)).sum())
@@ -93,8 +93,9 @@ def record_figures(facts: pd.DataFrame) -> dict[str, Any]:
 
 
 def related_figures(facts: pd.DataFrame, determinations: pd.DataFrame) -> dict[str, int]:
+    """Related charges by final outcome (counted only when the criteria review them)."""
     related = facts["conviction_type"] != PROP64_TYPE
-    d = determinations.loc[related, "outcome" if "outcome" in determinations else "determination"]
+    d = final_outcome(determinations)[related]
     return {o: int((d == o).sum()) for o in DETERMINATIONS}
 
 

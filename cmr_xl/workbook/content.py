@@ -21,6 +21,7 @@ from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.rules.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
+from cmr_xl.rules.da_decision import final_outcome
 from cmr_xl.rules.law import recent_years
 from cmr_xl.rules.outcomes import (
     DETERMINATIONS,
@@ -252,7 +253,7 @@ def _by_section(content: WorkbookContent) -> dict[tuple[str, str], int]:
     if facts.empty or determined.empty:
         return {}
     prop64 = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
-    final = determined["outcome" if "outcome" in determined else "determination"]
+    final = final_outcome(determined)
     pairs = pd.DataFrame({"section": facts["section"].to_numpy()[prop64],
                           "outcome": final.to_numpy()[prop64]})
     return {k: int(v) for k, v in pairs.value_counts().items()}
