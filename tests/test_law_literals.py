@@ -6,7 +6,9 @@ The scan reads the source with `ast`: string and number constants and `date(...)
 docstrings and comments are prose and are not scanned. A message that names the range
 ("HS 11357-11360") or shows an example subdivision ("11357(A)=dismiss") is prose too:
 only a bare section ("11359", 11359, "felony_11359") or a regex spelling the sections
-counts."""
+("113(?:5[789]|60)", "1135[7-9]", "(?:11357|11358)") counts, and so does an attempt or
+conspiracy marker of offense_text.yaml written as a string or in a regex ("664",
+"(?:664|182)")."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent / "cmr_xl"
 SECTIONS = law.prop64_sections()
 DATES = (law.prop64_effective_date(), law.statewide_as_of())
 WINDOW = law.recent_years()
+MARKERS = law.inchoate_markers()
 
 #: (file, literal) -> why it may stay. A file with literal "*" is exempt as a whole.
 EXCEPTIONS = {
@@ -54,13 +57,19 @@ def literals(path: Path) -> list[tuple[int, object]]:
     docs = _docstrings(tree)
     found: list[tuple[int, object]] = []
     section_word = re.compile(r"^(?:felony_)?(" + "|".join(SECTIONS) + r")$")
-    section_regex = re.compile(r"113\(|5\[789\]")
+    sections = "|".join(SECTIONS)
+    prefixes = "|".join(sorted({re.escape(s[:k]) for s in SECTIONS for k in (3, 4)}))
+    section_regex = re.compile(rf"113\(|5\[789\]|(?:{prefixes})[\[(]"
+                               rf"|(?:^|[|(:])(?:{sections})(?=[|)]|$)")
+    markers = "|".join(re.escape(m) for m in MARKERS)
+    marker_text = re.compile(rf"^(?:{markers})$|(?:^|[|(:])(?:{markers})(?=[|)?])")
     window_text = re.compile(rf"\b{WINDOW}[ _]years\b|last_{WINDOW}\b")
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and id(node) not in docs:
             value = node.value
             if isinstance(value, str):
-                if section_word.match(value) or section_regex.search(value):
+                if section_word.match(value) or section_regex.search(value) \
+                        or marker_text.search(value):
                     found.append((node.lineno, value))
                 for day in DATES:
                     found += [(node.lineno, text) for text in _date_texts(day) if text in value]
@@ -114,5 +123,10 @@ def test_the_scan_finds_each_kind(tmp_path):
         'REASON = "Occurred after 11/09/2016"\n'
         'RECENT_YEARS = 7\n'
         'LABEL = "no conviction in the last 7 years"\n'
-        'MESSAGE = "not an HS 11357-11360 section; e.g. 11357(A)=dismiss"\n')
-    assert sorted(line for line, _ in literals(source)) == [3, 3, 4, 5, 6, 7, 8]
+        'MESSAGE = "not an HS 11357-11360 section; e.g. 11357(A)=dismiss"\n'
+        'RANGE = r"1135[7-9]|11360"\n'
+        'EITHER = r"(?:11357|11358)"\n'
+        'MARKED = r"(?:664|182)?[./ -]?"\n'
+        'MARKER = "664"\n'
+        'PROSE = "an attempt (PC 664/11359) is read as 664/11359 HS; width 1820"\n')
+    assert sorted(line for line, _ in literals(source)) == [3, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13]

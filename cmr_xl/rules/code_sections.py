@@ -23,7 +23,13 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from cmr_xl.rules.law import load_law, prop64_code, prop64_section_pattern, prop64_sections
+from cmr_xl.rules.law import (
+    inchoate_marker_pattern,
+    load_law,
+    prop64_code,
+    prop64_section_pattern,
+    prop64_sections,
+)
 
 #: How a text relates to Prop 64 (column `prop64_reading`).
 PROP64 = "prop64"  # every section named is HS 11357-11360: decided by the rules
@@ -35,7 +41,8 @@ NOT_PROP64 = ""
 #: A loose test for "this text names HS 11357-11360 somehow" (any spelling, also ones the
 #: reader cannot read), so that no such conviction passes unseen. Not a look-alike:
 #: 11357.5, 111357 and 211357 do not name 11357.
-MENTIONS_PROP64 = (r"(?:^|[^0-9.])(?:664|182)?[./ -]?" + prop64_section_pattern()
+MENTIONS_PROP64 = (r"(?:^|[^0-9.])" + inchoate_marker_pattern() + "?[./ -]?"
+                   + prop64_section_pattern()
                    + r"(?![0-9]|\.0*[1-9])")
 
 _SUBDIVISION = r"\(\s*([0-9]{1,3}|[A-Z]{1,2}|[IVX]{1,4})\s*\)"
@@ -47,7 +54,7 @@ _NUMBER = re.compile(r"(\d+)(?:\.(\d+)|,(\d{1,2})(?![0-9]))?([A-Z][A-Z0-9]*)?")
 #: attempt or conspiracy marker also `-`, `.` or a space (`664-11357`, `189.1 664 PC`).
 _JOIN = re.compile(r" ?[/+] ?(?=[0-9])")
 _JOIN_DASH = re.compile(r" ?- ?(?=[0-9]{3})")
-_JOIN_MARKER = re.compile(r"(?: ?[-+] ?| )(?=(?:664|182)(?![0-9]))")
+_JOIN_MARKER = re.compile(r"(?: ?[-+] ?| )(?=" + inchoate_marker_pattern() + r"(?![0-9]))")
 _JOIN_AFTER_MARKER = re.compile(r"[ .\-+] ?(?=[0-9])")
 _SUBDIVISIONS = re.compile(rf"(?:\s?{_SUBDIVISION})+")
 _ONE_SUBDIVISION = re.compile(_SUBDIVISION)
@@ -174,11 +181,12 @@ def _split_marker(digits: str, decimal: str | None) -> tuple[str | None, str, st
     markers = _spelling().inchoate
     if digits in markers and decimal and len(decimal) >= 4:
         return digits, decimal, None
-    head, rest = digits[:3], digits[3:]
     # No code has a six-digit section starting 664 or 182 (HS's six-digit sections end
-    # near 150000), so `664487` is an attempt of 487.
-    if head in markers and rest[:1] not in ("", "0") and len(digits) >= 6:
-        return head, rest, decimal
+    # near 150000), so `664487` is an attempt of 487: a marker glued to three digits or more.
+    for marker in sorted(markers, key=len, reverse=True):
+        rest = digits[len(marker):]
+        if digits.startswith(marker) and rest[:1] not in ("", "0") and len(rest) >= 3:
+            return marker, rest, decimal
     return None, digits, decimal
 
 

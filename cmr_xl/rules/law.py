@@ -17,6 +17,7 @@ A file that breaks the schema stops the load with a `LawDataError` naming file a
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -47,7 +48,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "decision_order": {"rules": list, "missing_fact_reason": str,
                        "still_serving_reason": str, "related_charge": dict, "relief": dict},
     "criteria": {"criteria": list, "choices": dict},
-    "offense_text": {"codes": dict, "levels": dict, "unknown_level": str},
+    "offense_text": {"codes": dict, "inchoate": dict, "levels": dict, "unknown_level": str},
 }
 
 
@@ -142,6 +143,20 @@ def prop64_sections() -> tuple[str, ...]:
 def prop64_section_pattern() -> str:
     """A regular expression naming any Prop 64 section number (built from the data)."""
     return "(?:" + "|".join(prop64_sections()) + ")"
+
+
+@cache
+def inchoate_markers() -> tuple[str, ...]:
+    """The sections that make a count an attempt or conspiracy (PC 664, PC 182), as
+    `offense_text.yaml` lists them, so that a marker added there is read everywhere."""
+    return tuple(str(m) for m in load_law("offense_text")["inchoate"])
+
+
+@cache
+def inchoate_marker_pattern() -> str:
+    """A regular expression naming any inchoate marker (longest first, built from the data)."""
+    ordered = sorted(inchoate_markers(), key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(m) for m in ordered) + ")"
 
 
 def prop64_range_text() -> str:
