@@ -22,11 +22,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from cmr_xl.common.errors import InputError
+from cmr_xl.workbook.package import WORKBOOK_PART, WORKBOOK_RELS_PART
+from cmr_xl.workbook.package import sheet_part_names as package_sheet_parts
 
 #: No part of a workbook Excel can hold is bigger (a full Results sheet of 1,048,576
 #: rows is about 1.5 GB of XML).
@@ -44,8 +46,6 @@ GRID_FLOOR_CELLS = 5_000_000
 #: No sheet of ours reaches column IV: a last column beyond it is a stray value to name.
 STRAY_COLUMN = 256
 CHUNK = 1 << 20
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 RESAVE = "Open it in Excel and save it again (Excel repairs what it can), or use a backup copy"
 
 
@@ -97,7 +97,7 @@ def _check_directory(name: str, infos: list[zipfile.ZipInfo]) -> None:
         raise InputError(name, f"would inflate to {total:,} bytes in all, more than any "
                          f"workbook ({MAX_TOTAL_BYTES:,} at most)", "Use the original workbook")
     names = {info.filename for info in infos}
-    for required in ("[Content_Types].xml", "xl/workbook.xml"):
+    for required in ("[Content_Types].xml", WORKBOOK_PART):
         if required not in names:
             raise InputError(name, f"has no part {required}, so it is not an Excel workbook "
                              "(or it is damaged)", RESAVE)
@@ -140,21 +140,12 @@ def _check_part(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> N
 
 
 def sheet_part_names(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> part name, from workbook.xml and its relationships."""
+    """Sheet name -> part name (`package.sheet_part_names`); empty when workbook.xml or its
+    relationships are missing or broken, which the part checks then report."""
     try:
-        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-        rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        return package_sheet_parts(archive.read(WORKBOOK_PART), archive.read(WORKBOOK_RELS_PART))
     except (KeyError, ElementTree.ParseError):
         return {}
-    targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
-    found = {}
-    for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
-        target = targets.get(sheet.get(f"{{{REL_NS}}}id"))
-        if target:
-            part = target.lstrip("/") if target.startswith("/") else str(
-                PurePosixPath("xl") / target)
-            found[str(sheet.get("name"))] = part
-    return found
 
 
 _ROW_NUMBER = re.compile(rb' r="([0-9]+)"')  # a cell's r= starts with letters

@@ -36,6 +36,25 @@ SHEET_DATA_RE = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>",
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+WORKBOOK_PART = "xl/workbook.xml"
+WORKBOOK_RELS_PART = "xl/_rels/workbook.xml.rels"
+
+
+def sheet_part_names(workbook_xml: bytes, rels_xml: bytes) -> dict[str, str]:
+    """Sheet name -> part name, from workbook.xml and its relationships: the one reading
+    that the integrity check and in-place editing share. A sheet without a relationship
+    target is left out, so callers name it as missing; broken XML raises ParseError."""
+    workbook = ElementTree.fromstring(workbook_xml)
+    rels = ElementTree.fromstring(rels_xml)
+    targets = {rel.get("Id"): rel.get("Target") or "" for rel in rels}
+    found = {}
+    for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{REL_NS}}}id"))
+        if target:
+            part = target.lstrip("/") if target.startswith("/") else str(
+                PurePosixPath("xl") / target)
+            found[str(sheet.get("name"))] = part
+    return found
 
 
 class Package:
@@ -54,16 +73,7 @@ class Package:
 
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> part name (e.g. 'Results' -> 'xl/worksheets/sheet2.xml')."""
-        workbook = ElementTree.fromstring(self.parts["xl/workbook.xml"])
-        rels = ElementTree.fromstring(self.parts["xl/_rels/workbook.xml.rels"])
-        targets = {rel.get("Id"): rel.get("Target") for rel in rels}
-        found = {}
-        for sheet in workbook.iter(f"{{{MAIN_NS}}}sheet"):
-            target = str(targets[sheet.get(f"{{{REL_NS}}}id")])
-            part = target.lstrip("/") if target.startswith("/") else str(
-                PurePosixPath("xl") / target)
-            found[str(sheet.get("name"))] = part
-        return found
+        return sheet_part_names(self.parts[WORKBOOK_PART], self.parts[WORKBOOK_RELS_PART])
 
     def text(self, part: str) -> str:
         return self.parts[part].decode("utf-8")
@@ -86,17 +96,17 @@ class Package:
             types = self.text("[Content_Types].xml")
             self.replace("[Content_Types].xml", re.sub(
                 r'<Override[^>]*PartName="/xl/calcChain.xml"[^>]*/>', "", types))
-            rels = self.text("xl/_rels/workbook.xml.rels")
-            self.replace("xl/_rels/workbook.xml.rels", re.sub(
+            rels = self.text(WORKBOOK_RELS_PART)
+            self.replace(WORKBOOK_RELS_PART, re.sub(
                 r'<Relationship[^>]*Target="[^"]*calcChain.xml"[^>]*/>', "", rels))
-        workbook = self.text("xl/workbook.xml")
+        workbook = self.text(WORKBOOK_PART)
         if "<calcPr" in workbook:
             workbook = re.sub(r'\sfullCalcOnLoad="[^"]*"', "", workbook)
             workbook = re.sub(r"<calcPr\b", '<calcPr fullCalcOnLoad="1"', workbook, count=1)
         else:
             anchor = "</definedNames>" if "</definedNames>" in workbook else "</sheets>"
             workbook = workbook.replace(anchor, anchor + '<calcPr fullCalcOnLoad="1"/>', 1)
-        self.replace("xl/workbook.xml", workbook)
+        self.replace(WORKBOOK_PART, workbook)
 
     def write(self, target: Path) -> None:
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as out:
