@@ -30,8 +30,9 @@ CHUNK_ROWS = 5_000
 COMPRESS_LEVEL = 3  # most of the size gain of 6 at half the time
 
 
-def _strings(values: pd.Series) -> pa.Array:
-    """Text as an Arrow string array (zero-copy for Arrow-backed pandas strings)."""
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """Text as an Arrow string array (zero-copy for Arrow-backed pandas strings), empty
+    text as null: what the cell writer and the writer's repair count both read."""
     try:
         array = pa.array(values, from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -88,7 +89,7 @@ def cell_xml(column: Column, col: int, values: pd.Series, rows: pa.Array,
         parts = (f'<c r="{ref}', rows, '" t="b"><v>', _bools(values), "</v></c>")
     else:
         parts = (f'<c r="{ref}', rows, '" t="inlineStr"><is><t xml:space="preserve">',
-                 _escape(clean_array(_strings(values))), "</t></is></c>")
+                 _escape(clean_array(arrow_strings(values))), "</t></is></c>")
     return pc.fill_null(pc.binary_join_element_wise(*parts, ""), "")
 
 

@@ -45,7 +45,7 @@ from cmr_xl.workbook.content import (
     summary_cells,
 )
 from cmr_xl.workbook.printing import print_setup
-from cmr_xl.workbook.sheetdata import _strings, rows_xml, splice_rows
+from cmr_xl.workbook.sheetdata import arrow_strings, rows_xml, splice_rows
 
 SUMMARY_PRINT_LAST_COL = 7  # H: the Summary's tables, and the chart below them
 OUTCOME_COLORS = {DISMISSAL: "#C6EFCE", REDUCTION: "#DDEBF7", NOT_ELIGIBLE: "#E7E6E6",
@@ -112,7 +112,7 @@ def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path
     repairs = TextRepairs()
     for column in RESULT_COLUMNS:
         if column.kind == "text":
-            clean_array(_strings(frame[column.key]), repairs)
+            clean_array(arrow_strings(frame[column.key]), repairs)
     notes = repairs.notes(f"{path.name}, sheet {L.RESULTS}")
     if notes:
         rows = dict(content.audit.get("rows") or {})
