@@ -235,6 +235,22 @@ def test_a_fifo_given_as_criteria_is_refused_without_waiting(
     assert code == 2 and stderr.startswith("error: pipe.yaml: is ") and "pipe" in stderr
 
 
+def test_a_fifo_is_refused_in_the_same_words_by_the_file_reader_and_the_cli(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One check of what a path is: called directly, the criteria reader refuses a pipe
+    with the message the CLI's input check gives, as a CriteriaError, never opening it."""
+    import os
+
+    from cmr_xl.common.errors import CriteriaError
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CriteriaError) as refused:
+        load_criteria_file("pipe.yaml")
+    code, stderr = run_criteria(tmp_path, "pipe.yaml", monkeypatch)
+    assert code == 2 and stderr.strip() == f"error: {refused.value}"
+
+
 def test_good_files_still_read(tmp_path: Path) -> None:
     """Dates YAML reads as dates, quoted dates, numbers and scenarios all still work."""
     (tmp_path / "ok.yaml").write_text(

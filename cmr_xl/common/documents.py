@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import stat
 from collections.abc import Hashable, Mapping
@@ -33,6 +32,7 @@ from typing import Any
 import yaml
 
 from cmr_xl.common.errors import CriteriaError
+from cmr_xl.common.file_kind import plain_input_stat
 
 #: Criteria files are a few kilobytes; BEAR's options file is smaller still.
 MAX_DOCUMENT_BYTES = 1 << 20
@@ -47,16 +47,14 @@ KeyLines = dict[tuple[str, ...], int]
 
 def read_document_bytes(path: Path, *, limit: int = MAX_DOCUMENT_BYTES,
                         what: str = "criteria file") -> bytes:
-    """The file's bytes, refusing what is not a regular file or is over `limit`."""
+    """The file's bytes, refusing what is not a regular file or is over `limit`. A pipe or
+    device is refused by the same check as every input (`plain_input_stat`), so the CLI's
+    earlier `check_input` and this one cannot disagree."""
     try:
-        info = os.stat(path)
-        if stat.S_ISDIR(info.st_mode):
+        info = plain_input_stat(path, error=CriteriaError)
+        if info is not None and stat.S_ISDIR(info.st_mode):
             raise CriteriaError(str(path), f"is a folder, not a {what}", "Check the path")
-        if not stat.S_ISREG(info.st_mode):
-            raise CriteriaError(str(path), f"is not a regular file (a pipe or a device), so it "
-                                f"cannot be read as a {what}", f"Save the {what} to disk and "
-                                "give its path")
-        if info.st_size > limit:
+        if info is not None and info.st_size > limit:
             raise CriteriaError(str(path), f"is {info.st_size:,} bytes: too big for a {what} "
                                 f"({limit:,} bytes at most)", f"Check that this is the {what}; "
                                 "`cmr-xl criteria --template` shows one")
