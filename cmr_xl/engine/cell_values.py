@@ -99,16 +99,20 @@ def text(values: np.ndarray) -> pd.Series:
     if set(map(type, values)) <= {str, type(None)}:  # the usual case: one pass in C
         strings = values.copy()
     else:
-        strings = np.fromiter(map(_text, values), dtype=object, count=len(values))
+        strings = np.fromiter(map(cell_text, values), dtype=object, count=len(values))
     strings[strings == ""] = None
     return pd.Series(strings, dtype=object)
 
 
-def _text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """One cell's value as the text a spreadsheet shows (TRUE, 11357 rather than 11357.0,
+    a date as ISO); None for an empty cell or an error. `text` does a whole column."""
     if isinstance(value, str):
-        return value
+        return value or None
     if value is None or isinstance(value, dict) or (isinstance(value, float) and value != value):
         return None  # empty, an Excel error (#N/A as Office.js sends it), or NaN
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, (datetime, date)):
@@ -191,6 +195,26 @@ def dates(values: Sequence[Any]) -> pd.Series:
     others = pd.Series(np.where(is_serial, None, values), dtype=object).map(_date_like)
     parsed = within_range(pd.to_datetime(others, errors="coerce", format="mixed")).to_numpy()
     return pd.Series(np.where(is_serial, _serial_dates(serials), parsed))
+
+
+def shown_dates(values: Sequence[Any]) -> pd.Series:
+    """Date cells as a copy for people shows them: the date (datetime.date) where `dates`
+    reads one, so a copy shows the date the rules used; else the text as typed, so a
+    mistyped date reaches the reader as typed, never as a blank; None where empty."""
+    values = object_array(values)
+    parsed = dates(values)
+    known = parsed.notna().to_numpy()
+    shown = text(values).to_numpy(dtype=object).copy()
+    shown[known] = parsed.dt.date.to_numpy(dtype=object)[known]
+    return pd.Series(shown, dtype=object)
+
+
+def shown_column(values: Sequence[Any], column: Column) -> pd.Series:
+    """One column of cell values as a copy for people shows it: dates by `shown_dates`,
+    any other kind as `typed_column` types it for the engine."""
+    if column.kind == "date":
+        return shown_dates(values)
+    return typed_column(values, column)
 
 
 def _serial_dates(serials: np.ndarray) -> np.ndarray:

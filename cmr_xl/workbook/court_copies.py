@@ -30,7 +30,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
-from cmr_xl.engine.cell_values import criterion_value, date_from_serial
+from cmr_xl.engine.cell_values import cell_text, criterion_value, shown_column, shown_dates
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
 from cmr_xl.output.files import atomic_path
 from cmr_xl.output.output_set import output_set
@@ -43,9 +43,10 @@ from cmr_xl.workbook.cell_text import clean_text
 from cmr_xl.workbook.decisions import check_decisions
 from cmr_xl.workbook.printing import print_setup
 from cmr_xl.workbook.reader import (
+    HEADER_SEARCH_ROWS,
     Workbook,
-    check_results_formulas,
     criterion_locations,
+    header_label,
     read_about,
     read_criteria,
     read_results,
@@ -60,7 +61,6 @@ NO_COURT = "Court not recorded"
 #: municipal and justice courts into its superior court, which holds their records now:
 #: one court to a person, so the copies group by the place without the historic kind.
 COURT_KIND = re.compile(r"^\s*CA(?:SC|MC|JC)\s+(?=\S)", re.IGNORECASE)
-HEADER_SEARCH_ROWS = 20
 SHEET_ROW = "_sheet_row"  # 0-based row of a case on the Results sheet, for messages
 ERROR_VALUE = re.compile(r"^#(?:NAME\?|N/A|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|BUSY!|GETTING_DATA)")
 #: A string Excel would read as a formula if a clerk edits the cell (F2, Enter); such cells
@@ -145,7 +145,7 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
     _check_criteria_current(book, about)
     source = _source(book, book_path, about)
     cases = read_cases(book)
-    _check_rows_imported(book, about)
+    _check_rows_imported(book, cases, about)
     left_out = list(cases.attrs.get("left_out") or [])
     cases = _this_county(cases, source, book_path)
     cases = _reviewed(cases)
@@ -186,52 +186,26 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
 
 
 def read_cases(book: Workbook) -> pd.DataFrame:
-    """The REQUIRED_COLUMNS of every Results row, typed (text, dates as date)."""
+    """The REQUIRED_COLUMNS of every Results row as a copy shows them (text, dates as
+    date), read by the one Results reader (reader.read_results), with the import's
+    identity columns when the sheet has them (for _check_rows_imported)."""
     _check_results_sheet(book)
-    rows = book.rows(L.RESULTS)
-    header_row = _header_row(rows, book)
-    header = [_label(v) for v in rows[header_row]]
-    where = L.place(book.path, L.RESULTS, header_row + 1)
-    positions: dict[str, int] = {}
-    for column in REQUIRED_COLUMNS:
-        if column.label.casefold() not in header:
-            raise InputError(where, f"the column '{column.label}' is missing from the header row",
-                             "Restore the column header (Undo), or write the workbook again "
-                             "with `cmr-xl run ... --workbook`")
-        positions[column.key] = header.index(column.label.casefold())
-    numbers = [n for n in range(header_row + 1, len(rows))
-               if any(_cell(rows[n], col) not in (None, "") for col in positions.values())
-               # a clerk's note below the table is not a case: left out of the copies
-               and any(_cell(rows[n], positions[key]) not in (None, "")
-                       for key in ("code_section", "section"))]
-    check_results_formulas(book, numbers, positions.values())
-    frame = pd.DataFrame({key: [_cell(rows[n], col) for n in numbers]
-                          for key, col in positions.items()}, dtype=object)
-    kept = set(numbers)
-    frame.attrs["left_out"] = [  # said by export: a note is never dropped without a word
-        f"{L.place(book.path, L.RESULTS, L.a1(n, col))}: {str(rows[n][col])[:60]!r} is not a "
-        "conviction (no code section in its row); left out of the court copies"
-        for n in range(header_row + 1, len(rows)) if n not in kept
-        for col in [next((c for c, v in enumerate(rows[n]) if v not in (None, "")), -1)]
-        if col >= 0]
-    for column in REQUIRED_COLUMNS:
-        convert = _date if column.kind == "date" else _text
-        frame[column.key] = frame[column.key].map(convert).astype(object)
-    frame[SHEET_ROW] = numbers
-    frame.attrs["columns"] = positions
+    identity = tuple(c for c in row_integrity.IDENTITY if c not in REQUIRED_COLUMNS)
+    frame = read_results(book.path, book=book, columns=REQUIRED_COLUMNS, optional=identity,
+                         typed=shown_column, stray="left out of the court copies")
+    frame[SHEET_ROW] = frame.attrs["sheet_rows"]
+    frame.attrs["left_out"] = frame.attrs["stray_notes"]  # said by export, never dropped silently
     return frame
 
 
-def _check_rows_imported(book: Workbook, about: dict[str, Any]) -> None:
-    """Every conviction the import wrote, once (row_integrity); a Results sheet laid out
-    otherwise (a title above the header) has no import record to check against."""
-    try:
-        identities = read_results(book.path, book=book, columns=row_integrity.IDENTITY)
-    except InputError:
+def _check_rows_imported(book: Workbook, cases: pd.DataFrame, about: dict[str, Any]) -> None:
+    """Every conviction the import wrote, once (row_integrity); a Results sheet without
+    the identity columns has no import record to check against."""
+    if not all(c.key in cases for c in row_integrity.IDENTITY):
         return
     imported = (row_integrity.read_imported(book.rows(L.LISTS))
                 if L.LISTS in book.sheet_names else None)
-    row_integrity.refuse(identities, about, book.path, imported)
+    row_integrity.refuse(cases, about, book.path, imported)
 
 
 def _check_determined(cases: pd.DataFrame, path: Path) -> None:
@@ -258,75 +232,13 @@ def _check_results_sheet(book: Workbook) -> None:
     wanted = {c.label.casefold() for c in CASE_COLUMNS}
     lookalikes = [name for name in book.sheet_names
                   if name.strip().casefold() == L.RESULTS.casefold()
-                  or any(wanted <= {_label(v) for v in row} for row in book.rows(name)[:HEADER_SEARCH_ROWS])]
+                  or any(wanted <= {header_label(v) for v in row}
+                         for row in book.rows(name)[:HEADER_SEARCH_ROWS])]
     fix = (f"Sheet '{lookalikes[0]}' holds the results: rename it back to '{L.RESULTS}'"
            if lookalikes else "Export from a workbook written by `cmr-xl run ... --workbook` "
            "or the add-in")
     raise InputError(f"{book.path.name}: sheet '{L.RESULTS}'",
                      f"is missing (sheets found: {', '.join(book.sheet_names) or 'none'})", fix)
-
-
-def _header_row(rows: list[list[Any]], book: Workbook) -> int:
-    """The row among the first few that carries the most Results labels."""
-    labels = {c.label.casefold() for c in RESULT_COLUMNS}
-    best, best_hits = -1, 0
-    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = len(labels & {_label(v) for v in row})
-        if hits > best_hits:
-            best, best_hits = number, hits
-    if best_hits < 3:
-        raise InputError(L.place(book.path, L.RESULTS, "A1"),
-                         f"no header row of cmr-xl results in the first {HEADER_SEARCH_ROWS} rows "
-                         f"(looked for {', '.join(c.label for c in CASE_COLUMNS[:4])}, ...)",
-                         "Restore the header row, or write the workbook again with "
-                         "`cmr-xl run ... --workbook`")
-    return best
-
-
-def _label(value: Any) -> str:
-    return str(value).strip().casefold() if value is not None else ""
-
-
-def _cell(row: list[Any], col: int) -> Any:
-    return row[col] if col < len(row) else None
-
-
-def _text(value: Any) -> str | None:
-    """Text as the clerk typed or the writer wrote it; ids Excel turned into numbers come
-    back without '.0'."""
-    if value is None or value == "" or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _date(value: Any) -> date | str | None:
-    """A date cell as a date; an Excel serial or ISO text too; anything else stays text."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if value != value:
-            return None
-        try:
-            return date_from_serial(value)
-        except (OverflowError, ValueError):  # a serial beyond any date: shown as typed
-            return _text(value)
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return text
 
 
 # --- what the copies hold ---------------------------------------------------------------------
@@ -339,10 +251,11 @@ def _source(book: Workbook, path: Path, about: dict[str, Any]) -> Source:
             digest.update(block)
     return Source(
         name=path.name, sha256=digest.hexdigest(), size_bytes=path.stat().st_size,
-        county=(_text(about.get("county")) or "").strip().upper(),
-        as_of=_date(about.get("as_of")), criteria_name=_text(about.get("criteria_name")) or "",
-        computed_at=_text(about.get("computed_at")) or "",
-        computed_by=_text(about.get("computed_by")) or "")
+        county=(cell_text(about.get("county")) or "").strip().upper(),
+        as_of=shown_dates([about.get("as_of")]).iloc[0],
+        criteria_name=cell_text(about.get("criteria_name")) or "",
+        computed_at=cell_text(about.get("computed_at")) or "",
+        computed_by=cell_text(about.get("computed_by")) or "")
 
 
 def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
@@ -383,12 +296,12 @@ def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
                 "Restore it (Undo), then export again; nothing was written")
         sheet, row, col = cells[key]
         where = L.place(name, sheet, L.a1(row, col))
-        if _criterion(key, _cell(_row(book, sheet, row), col), where) != _criterion(
+        if _criterion(key, _value(book, sheet, row, col), where) != _criterion(
                 key, value, where, snapshot=True):
             raise InputError(
                 L.place(name, sheet, L.a1(row, col)),
                 f"this criterion was changed after the results were computed (they used "
-                f"{_text(value) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
+                f"{cell_text(value) or 'nothing'!r})", f"Recalculate first (the add-in's Recalculate "
                 f"button, or `cmr-xl recalc {name}`), or undo the change; nothing was "
                 "written")
 
@@ -408,9 +321,10 @@ def _criterion(key: str, raw: Any, where: str, *, snapshot: bool = False) -> Any
     return getattr(parsed, key)
 
 
-def _row(book: Workbook, sheet: str, row: int) -> list[Any]:
+def _value(book: Workbook, sheet: str, row: int, col: int) -> Any:
+    """A cell's value as read (None beyond the sheet's values)."""
     rows = book.rows(sheet)
-    return rows[row] if row < len(rows) else []
+    return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
 
 
 def _comparable(value: Any) -> Any:

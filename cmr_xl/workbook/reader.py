@@ -314,51 +314,89 @@ def _plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+#: A Results row is a conviction when it names its code section.
+CONVICTION_MARKERS = tuple(c.label for c in RESULT_COLUMNS if c.key in ("code_section", "section"))
+#: How far down the Results header may be (a title or notes typed above the table).
+HEADER_SEARCH_ROWS = 20
+#: What becomes of a clerk's note below the table, as recalc says it.
+LEFT_AS_IT_IS = "left as it is"
+#: Reads one Results column's cell values (numpy object array) as a typed column.
+Typer = Callable[[np.ndarray, Column], pd.Series]
+
+
 def read_results(path: str | Path, *, book: Workbook | None = None,
-                 columns: tuple[Column, ...] = RESULT_COLUMNS) -> pd.DataFrame:
-    """The Results table as typed columns (text, dates, numbers, booleans); the frame's
-    attrs["sheet_rows"] holds each row's 0-based sheet row, for writing back."""
+                 columns: tuple[Column, ...] = RESULT_COLUMNS, optional: tuple[Column, ...] = (),
+                 typed: Typer = typed_column, stray: str = LEFT_AS_IT_IS) -> pd.DataFrame:
+    """The one reading of the Results table, for recalc and export alike, so both see the
+    same rows. The header is the row among the first HEADER_SEARCH_ROWS with the most
+    Results labels (case aside); `columns` must be in it, `optional` ones are read when
+    they are. Each conviction row is typed by `typed` (the engine's types, or
+    cell_values.shown_column for a copy people read). A row with no code section is a
+    clerk's note, not a conviction: skipped and said in attrs["stray_notes"], each
+    ending with `stray` (what becomes of it). A formula saved without its value is
+    refused by cell. attrs: "sheet_rows" (each row's 0-based sheet row, an array: pandas
+    deep-copies attrs), "columns" (key -> 0-based column), "header_row"."""
     book = book or Workbook(path)
     rows = book.rows(L.RESULTS)
-    header = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
-    positions = {}
+    header_row = _header_row(book, rows, columns)
+    labels = [header_label(v) for v in rows[header_row]]
+    where = L.place(book.path, L.RESULTS, header_row + 1)
+    positions: dict[str, int] = {}
     for column in columns:
-        if column.label not in header:
-            raise InputError(L.place(book.path, L.RESULTS, 1),
-                             f"the column '{column.label}' is missing",
-                             "Restore the column header (it names the fact), or write the "
-                             "workbook again with `cmr-xl run ... --workbook`")
-        positions[column.key] = header.index(column.label)
-    width = len(header)
-    grid = pd.DataFrame([row[:width] + [None] * (width - len(row)) for row in rows[1:]],
-                        dtype=object)
-    if grid.empty:
-        grid = pd.DataFrame(columns=range(width), dtype=object)
-    filled = grid.notna().any(axis=1).to_numpy()
-    stray = []
-    markers = [header.index(label) for label in CONVICTION_MARKERS if label in header]
-    if markers:  # a clerk's note below the table is not a conviction: left as it is
-        conviction = grid[markers].notna().any(axis=1).to_numpy()
-        filled = filled.copy()
-        for number in np.flatnonzero(filled & ~conviction).tolist():
-            values = grid.iloc[number]
-            col = int(np.flatnonzero(values.notna().to_numpy())[0])
-            stray.append((number + 1, col, values.iloc[col]))
+        if column.label.casefold() not in labels:
+            raise InputError(where, f"the column '{column.label}' is missing from the header row",
+                             "Restore the column header (Undo), or write the workbook again "
+                             "with `cmr-xl run ... --workbook`")
+        positions[column.key] = labels.index(column.label.casefold())
+    found = [c for c in optional if c.key not in positions and c.label.casefold() in labels]
+    positions.update({c.key: labels.index(c.label.casefold()) for c in found})
+    width, body = len(labels), rows[header_row + 1:]
+    cells = (pd.DataFrame([row[:width] + [None] * (width - len(row)) for row in body],
+                          dtype=object).to_numpy() if body else np.empty((0, width), dtype=object))
+    present = pd.notna(cells) & (cells != "")
+    filled = present.any(axis=1)
+    strays = np.empty(0, dtype=np.int64)
+    markers = [labels.index(m.casefold()) for m in CONVICTION_MARKERS if m.casefold() in labels]
+    if markers:  # a clerk's note below the table is not a conviction
+        conviction = present[:, markers].any(axis=1)
+        strays = np.flatnonzero(filled & ~conviction)
         filled &= conviction
-    check_results_formulas(book, np.flatnonzero(filled) + 1, positions.values())
-    grid = grid[filled].reset_index(drop=True)
-    frame = pd.DataFrame({
-        column.key: typed_column(grid[positions[column.key]].to_numpy(dtype=object), column)
-        for column in columns})
-    frame.attrs["sheet_rows"] = np.flatnonzero(filled) + 1  # an array: pandas deep-copies attrs
+    kept = np.flatnonzero(filled)
+    sheet_rows = kept + header_row + 1
+    check_results_formulas(book, sheet_rows, positions.values())
+    frame = pd.DataFrame({column.key: typed(cells[kept, positions[column.key]], column)
+                          for column in (*columns, *found)})
+    frame.attrs["sheet_rows"] = sheet_rows
+    frame.attrs["columns"] = positions
+    frame.attrs["header_row"] = header_row
     frame.attrs["stray_notes"] = [
-        f"{L.place(book.path, L.RESULTS, L.a1(row, col))}: {str(value)[:60]!r} is not a "
-        "conviction (no code section in its row); left as it is" for row, col, value in stray]
+        f"{L.place(book.path, L.RESULTS, L.a1(header_row + 1 + n, col))}: "
+        f"{str(cells[n, col])[:60]!r} is not a conviction (no code section in its row); {stray}"
+        for n in strays.tolist() for col in [int(np.flatnonzero(present[n])[0])]]
     return frame
 
 
-#: A Results row is a conviction when it names its code section.
-CONVICTION_MARKERS = tuple(c.label for c in RESULT_COLUMNS if c.key in ("code_section", "section"))
+def header_label(value: Any) -> str:
+    """A header cell as its label is compared: trimmed, case aside."""
+    return str(value).strip().casefold() if value is not None else ""
+
+
+def _header_row(book: Workbook, rows: Rows, columns: tuple[Column, ...]) -> int:
+    """The row among the first HEADER_SEARCH_ROWS that carries the most Results labels
+    (at least 3): a title or a note may be typed above the table."""
+    labels = {c.label.casefold() for c in RESULT_COLUMNS}
+    best, best_hits = -1, 0
+    for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = len(labels & {header_label(v) for v in row})
+        if hits > best_hits:
+            best, best_hits = number, hits
+    if best_hits < 3:
+        raise InputError(L.place(book.path, L.RESULTS, "A1"),
+                         f"no header row of cmr-xl results in the first {HEADER_SEARCH_ROWS} rows "
+                         f"(looked for {', '.join(c.label for c in columns[:4])}, ...)",
+                         "Restore the header row, or write the workbook again with "
+                         "`cmr-xl run ... --workbook`")
+    return best
 
 
 def check_results_formulas(book: Workbook, sheet_rows: Any, cols: Any) -> None:
@@ -383,22 +421,21 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
     before these columns existed has no decisions. A decision that is none of the
     dropdown's words is refused by cell."""
     book = book or Workbook(path)
-    rows = book.rows(L.RESULTS)
-    header = [str(v).strip() if v is not None else "" for v in (rows[0] if rows else [])]
-    if not all(c.label in header for c in DECISION):
-        facts = read_results(path, book=book, columns=tuple(
-            c for c in RESULT_COLUMNS if c.key in ("code_section", "section")))
-        empty = pd.Series([""] * len(facts), dtype=object)
+    read = read_results(path, book=book, optional=DECISION, columns=tuple(
+        c for c in RESULT_COLUMNS if c.label in CONVICTION_MARKERS))
+    if not all(c.key in read for c in DECISION):
+        empty = pd.Series([""] * len(read), dtype=object)
         frame = pd.DataFrame({"da_decision": empty, "da_grounds": empty.copy()})
-        frame.attrs["sheet_rows"] = facts.attrs["sheet_rows"]
+        frame.attrs = dict(read.attrs)
         return frame
-    frame = read_results(path, book=book, columns=DECISION)
+    frame = pd.DataFrame({c.key: read[c.key] for c in DECISION})
+    frame.attrs = dict(read.attrs)
     words = frame["da_decision"].map(da_decision.normalise)
     bad = words.isna().to_numpy()
     if bad.any():
         number = int(np.flatnonzero(bad)[0])
         row = int(frame.attrs["sheet_rows"][number])
-        col = header.index(DECISION[0].label)
+        col = frame.attrs["columns"]["da_decision"]
         raise InputError(L.place(book.path, L.RESULTS, L.a1(row, col)),
                          f"{frame['da_decision'].iloc[number]!r} is not a DA decision "
                          f"({int(bad.sum()):,} cell(s) like it)",

@@ -77,9 +77,9 @@ def recalc_workbook(path: str | Path, notes: list[str] | None = None) -> dict[st
         if sheet not in parts:
             raise InputError(f"{path.name}: sheet '{sheet}'", "is missing (renamed or deleted?)",
                              f"Rename the sheet back to '{sheet}'")
-    header = [str(v) if v is not None else "" for v in book.rows(L.RESULTS)[0]]
-    package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), header, content,
-                                               path))
+    assert content.previous is not None  # recalculated_content reads the determinations
+    columns = content.previous.attrs["columns"]  # where the reader found them
+    package.replace(parts[L.RESULTS], _results(package.text(parts[L.RESULTS]), columns, content))
     rewritten: list[str] = []
     package.replace(parts[L.CRITERIA], _used_column(package.text(parts[L.CRITERIA]),
                                                     book.rows(L.CRITERIA), content, rewritten))
@@ -152,9 +152,9 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
         computed_by=f"cmr-xl {__version__} (recalc)", previous=previous)
 
 
-def _results(xml: str, header: list[str], content: WorkbookContent,
-             path: Path) -> Iterator[bytes]:
-    """The Results sheet with its determination cells replaced, streamed in chunks."""
+def _results(xml: str, columns: dict[str, int], content: WorkbookContent) -> Iterator[bytes]:
+    """The Results sheet with its determination cells replaced, streamed in chunks;
+    `columns` are where read_results found the determination columns."""
     determined = content.determinations
     sheet_rows = determined.attrs.get("sheet_rows")
     numbers = (np.asarray(sheet_rows, dtype=np.int64) + 1 if sheet_rows is not None
@@ -162,15 +162,11 @@ def _results(xml: str, header: list[str], content: WorkbookContent,
     row_array = pa.array(numbers).cast(pa.string())
     fragments: dict[int, list[str]] = {}
     for column in DETERMINATION:
-        if column.label not in header:
-            raise InputError(L.place(path, L.RESULTS, 1),
-                             f"the column '{column.label}' is missing",
-                             "Restore the column header")
-        col = header.index(column.label)
+        col = columns[column.key]
         fragments[col] = cell_xml(column, col, determined[column.key].reset_index(drop=True),
                                   row_array, date_style=0).to_pylist()
     index = {int(n): i for i, n in enumerate(numbers.tolist())}
-    changed = _changed_cells(content, header)
+    changed = _changed_cells(content, columns)
 
     def fragment(row: int, col: int, old_style: int | None) -> str:
         xml = fragments[col][index[row]]
@@ -190,7 +186,7 @@ def _results(xml: str, header: list[str], content: WorkbookContent,
     yield "".join(pieces).encode("utf-8")
 
 
-def _changed_cells(content: WorkbookContent, header: list[str]) -> dict[int, dict[int, str]]:
+def _changed_cells(content: WorkbookContent, columns: dict[str, int]) -> dict[int, dict[int, str]]:
     """1-based sheet row -> {col: ""} for the determination cells whose value changes:
     a typical criteria change touches a few thousand cells, not every row."""
     previous = content.previous
@@ -205,7 +201,7 @@ def _changed_cells(content: WorkbookContent, header: list[str]) -> dict[int, dic
                 old.isna().to_numpy() & new.isna().to_numpy())
         else:
             same = np.zeros(len(new), dtype=bool)
-        col = header.index(column.label)
+        col = columns[column.key]
         for row in numbers[~same].tolist():
             changed.setdefault(row, {})[col] = ""
     return changed
