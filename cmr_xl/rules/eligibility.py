@@ -139,12 +139,6 @@ def sentence_unreadable(ctx: Context, rule: dict) -> Outcome:
                                 if value else ""))
 
 
-def _listed_reason(ctx: Context, rule: dict, prior: str, anywhere: str) -> tuple[pd.Series, str]:
-    any_scope = ctx.criteria.disqualifier_scope == "any"
-    sections = ctx.facts[anywhere if any_scope else prior]
-    return sections, rule["reason_any" if any_scope else "reason"]
-
-
 def _disqualifier(ctx: Context, criterion: str) -> tuple[str, np.ndarray] | None:
     choice = getattr(ctx.criteria, criterion)
     if choice == "show_only":
@@ -152,35 +146,49 @@ def _disqualifier(ctx: Context, criterion: str) -> tuple[str, np.ndarray] | None
     return DISQUALIFIER_OUTCOME[choice], ctx.felony & ctx.aggravator_section
 
 
-def super_strike(ctx: Context, rule: dict) -> Outcome | None:
+@dataclass(frozen=True)
+class _Listed:
+    """A disqualifier read from a law list (super strikes, PC 290(c)) under the chosen
+    scope (prior or any): both rules read it the same way."""
+
+    outcome: str
+    scope: np.ndarray  # the convictions the criterion may apply to
+    has_offense: np.ndarray  # a listed offense is on the record, in scope
+    reasons: np.ndarray  # the reason naming the listed offenses
+
+
+def _listed(ctx: Context, rule: dict, prior: str, anywhere: str) -> _Listed | None:
+    """None when the criterion only shows the offenses."""
     active = _disqualifier(ctx, rule["criterion"])
     if active is None:
         return None
     outcome, scope = active
-    sections, template = _listed_reason(ctx, rule, "prior_super_strikes", "super_strikes")
-    applies = scope & sections.notna().to_numpy()
-    reasons = _format_each(sections, lambda s: template.format(sections=s))
-    return Outcome(applies, outcome, reasons)
+    any_scope = ctx.criteria.disqualifier_scope == "any"
+    sections = ctx.facts[anywhere if any_scope else prior]
+    template = rule["reason_any" if any_scope else "reason"]
+    return _Listed(outcome, scope, sections.notna().to_numpy(),
+                   _format_each(sections, lambda s: template.format(sections=s)))
+
+
+def super_strike(ctx: Context, rule: dict) -> Outcome | None:
+    listed = _listed(ctx, rule, "prior_super_strikes", "super_strikes")
+    if listed is None:
+        return None
+    return Outcome(listed.scope & listed.has_offense, listed.outcome, listed.reasons)
 
 
 def pc290(ctx: Context, rule: dict) -> Outcome | None:
-    active = _disqualifier(ctx, rule["criterion"])
-    if active is None:
+    listed = _listed(ctx, rule, "prior_pc290_offenses", "pc290_offenses")
+    if listed is None:
         return None
-    outcome, scope = active
-    sections, template = _listed_reason(ctx, rule, "prior_pc290_offenses", "pc290_offenses")
     registered = ctx.facts["pc290_registration_date"]
     if ctx.criteria.disqualifier_scope == "prior":
         registered_before = _array(registered < ctx.facts["conviction_date"])
     else:
         registered_before = registered.notna().to_numpy()
-    has_offense = sections.notna().to_numpy()
-    reasons = np.where(
-        has_offense,
-        _format_each(sections, lambda s: template.format(sections=s)),
-        rule["reason_registration"],
-    )
-    return Outcome(scope & (has_offense | registered_before), outcome, reasons)
+    reasons = np.where(listed.has_offense, listed.reasons, rule["reason_registration"])
+    return Outcome(listed.scope & (listed.has_offense | registered_before), listed.outcome,
+                   reasons)
 
 
 def two_priors(ctx: Context, rule: dict) -> Outcome | None:
