@@ -154,7 +154,7 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
     if notes is not None:
         notes += left_out + said
     courts = split_by_court(cases, per=per, county=source.county)
-    copies = [out / name for name in _file_names(courts)]
+    copies = [out / name for name in file_names(courts)]
     targets = list(copies)
     if notices:
         from cmr_xl.workbook.notices import notice_file_names, write_notice
@@ -410,7 +410,7 @@ def court_file_name(court: str, taken: int = 0) -> str:
     return f"{FILE_PREFIX}{safe}{f'-{taken + 1}' if taken else ''}.xlsx"
 
 
-def _file_names(courts: Iterable[str]) -> list[str]:
+def file_names(courts: Iterable[str]) -> list[str]:
     """One distinct file name per court, numbered when two courts' names clash."""
     used: set[str] = set()
     names = []
@@ -432,10 +432,10 @@ def write_court_copy(target: Path, court: str, cases: pd.DataFrame, source: Sour
     """Write one copy atomically: the old file stays whole until the new one is complete.
     The zip is built in memory, so a full disk fails one plain write (no half-closed zip
     left to the garbage collector)."""
-    return write_book(target, _CopyBook, court, cases, source, exported)
+    return write_book(target, CopyBook, court, cases, source, exported)
 
 
-def write_book(target: Path, book: type[_CopyBook], *args: Any) -> Path:
+def write_book(target: Path, book: type[CopyBook], *args: Any) -> Path:
     """Build a copy-like book (court copy, notice) in memory and write it atomically."""
     try:
         memory = io.BytesIO()
@@ -452,8 +452,9 @@ def write_book(target: Path, book: type[_CopyBook], *args: Any) -> Path:
     return target
 
 
-class _CopyBook:
-    """One court copy: Cases, Summary and About sheets, values only."""
+class CopyBook:
+    """One court copy: Cases, Summary and About sheets, values only. A notice
+    (notices.py) is one too, with its own sheets: the formats and typed cells are shared."""
 
     def __init__(self, target: io.BytesIO, court: str, cases: pd.DataFrame, source: Source,
                  exported: datetime) -> None:
@@ -487,10 +488,10 @@ class _CopyBook:
         summary = self.wb.add_worksheet(SUMMARY)
         about = self.wb.add_worksheet(ABOUT)
         self._cases(cases)
-        self._rows(summary, summary_rows(self.court, self.cases, self.source))
+        self.write_rows(summary, summary_rows(self.court, self.cases, self.source))
         summary.set_column(0, 0, 46)
         summary.set_column(1, len(DETERMINATIONS) + 3, 13)
-        self._rows(about, about_rows(self.court, self.cases, self.source, self.exported))
+        self.write_rows(about, about_rows(self.court, self.cases, self.source, self.exported))
         about.set_column(0, 0, 30)
         about.set_column(1, 1, 70)
         print_setup(summary, f"Prop 64 court copy: {self.court}: summary", one_page=True)
@@ -516,13 +517,13 @@ class _CopyBook:
                 elif isinstance(value, date):
                     ws.write_datetime(row, col, datetime(value.year, value.month, value.day), day)
                 else:
-                    self._value(ws, row, col, value)
+                    self.write_value(ws, row, col, value)
         last = max(len(self.cases), 1)
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, last, len(CASE_COLUMNS) - 1)
         print_setup(ws, f"Prop 64 court copy: {self.court}", header_rows=1)
 
-    def _rows(self, ws: Worksheet, rows: list[tuple[str, list[Any]]]) -> None:
+    def write_rows(self, ws: Worksheet, rows: list[tuple[str, list[Any]]]) -> None:
         """Report rows: the style of the first cell; numbers in a table get a count style."""
         for row, (style, values) in enumerate(rows):
             if style == "header" and any(len(str(v)) > 12 for v in values[1:]):
@@ -533,9 +534,9 @@ class _CopyBook:
                     cell_style = "count"
                 elif col and style in ("title", "note"):
                     cell_style = "text"
-                self._value(ws, row, col, value, cell_style)
+                self.write_value(ws, row, col, value, cell_style)
 
-    def _value(self, ws: Worksheet, row: int, col: int, value: Any, style: str = "text") -> None:
+    def write_value(self, ws: Worksheet, row: int, col: int, value: Any, style: str = "text") -> None:
         """Typed cells; text is a string cell whatever it looks like."""
         if value is None or value == "":
             if self.fmt(style) is not None:
@@ -569,7 +570,7 @@ def summary_rows(court: str, cases: pd.DataFrame, source: Source) -> list[tuple[
     rows: list[tuple[str, list[Any]]] = [
         ("title", [f"Prop 64 relief: {court}"]),
         ("note", [f"{source.county or 'County not recorded'} county; eligibility as of "
-                  f"{_day(source.as_of)}; criteria: {source.criteria_name or 'not recorded'}."]),
+                  f"{day_text(source.as_of)}; criteria: {source.criteria_name or 'not recorded'}."]),
         ("note", ["Figures are values counted from the Cases sheet when this copy was made."]),
         ("text", []),
         ("header", head),
@@ -579,7 +580,7 @@ def summary_rows(court: str, cases: pd.DataFrame, source: Source) -> list[tuple[
         rows.append(("label", [label, int((chosen & felony).sum()), int((chosen & ~felony).sum()),
                                int(chosen.sum()), *[int((determined == d).sum())
                                                     for d in DETERMINATIONS]]))
-    person = _person_keys(cases)
+    person = person_keys(cases)
     relief_given = cases["outcome"].isin([DISMISSAL, REDUCTION])
     rows += [
         ("text", []),
@@ -596,7 +597,7 @@ def summary_rows(court: str, cases: pd.DataFrame, source: Source) -> list[tuple[
     return rows
 
 
-def _person_keys(cases: pd.DataFrame) -> pd.Series:
+def person_keys(cases: pd.DataFrame) -> pd.Series:
     """DOJ's subject id (never written), else CII, name and date of birth."""
     fallback = cases["cii"].map(str) + "|" + cases["name"].map(str) + "|" + cases["dob"].map(str)
     return cases["person_id"].where(cases["person_id"].notna(), fallback)
@@ -628,7 +629,8 @@ def about_rows(court: str, cases: pd.DataFrame, source: Source,
         ("label", [label, value]) for label, value in rows]
 
 
-def _day(value: date | str | None) -> str:
+def day_text(value: date | str | None) -> str:
+    """A date as a copy or notice states it (ISO), else as recorded, else 'not recorded'."""
     if isinstance(value, date):
         return value.isoformat()
     return value or "not recorded"

@@ -63,7 +63,7 @@ _GROUND_NOT_MET = "Does not meet HS 11361.8"
 
 def notice_file_names(courts: Iterable[str]) -> list[str]:
     """`ab1793-notice_SACRAMENTO.xlsx`, named as the court's copy is."""
-    return [name.replace(C.FILE_PREFIX, NOTICE_PREFIX, 1) for name in C._file_names(courts)]
+    return [name.replace(C.FILE_PREFIX, NOTICE_PREFIX, 1) for name in C.file_names(courts)]
 
 
 def notice_lists(cases: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -97,7 +97,7 @@ def write_notice(target: Path, court: str, cases: pd.DataFrame, source: C.Source
     return C.write_book(target, _NoticeBook, court, cases, source, exported)
 
 
-class _NoticeBook(C._CopyBook):
+class _NoticeBook(C.CopyBook):
     """A notice: the Notice sheet, then one sheet per list; values only."""
 
     def __init__(self, *args: Any) -> None:
@@ -113,7 +113,7 @@ class _NoticeBook(C._CopyBook):
     def write(self) -> None:
         notice = self.wb.add_worksheet(NOTICE)
         rows = self.notice_rows()
-        self._rows(notice, rows)
+        self.write_rows(notice, rows)
         notice.set_column(0, 0, 62)
         notice.set_column(1, 2, 14)
         for row, (style, values) in enumerate(rows):
@@ -134,14 +134,14 @@ class _NoticeBook(C._CopyBook):
 
     def notice_rows(self) -> list[tuple[str, list[Any]]]:
         county = self.source.county or "the"
-        people = C._person_keys(self.cases)
+        people = C.person_keys(self.cases)
         rows: list[tuple[str, list[Any]]] = [
             ("title", ["Notice of review of Prop 64 convictions (HS 11361.9(b)-(c))"]),
             ("text", [f"To: the Superior Court ({self.court}) and the Public Defender of "
                       f"{county} County"]),
             ("text", [f"From: the District Attorney of {county} County"]),
             ("text", [f"Date: {self.exported.date().isoformat()}; eligibility as of "
-                      f"{C._day(self.source.as_of)}; criteria: "
+                      f"{C.day_text(self.source.as_of)}; criteria: "
                       f"{self.source.criteria_name or 'not recorded'}"]),
             ("note", ["The District Attorney has reviewed every conviction below, from the "
                       "list DOJ sent under HS 11361.9(a). Each sheet of this workbook lists "
@@ -177,7 +177,7 @@ class _NoticeBook(C._CopyBook):
         for row, values in enumerate(frame[[key for _, key, _ in columns]].itertuples(
                 index=False, name=None), start=1):
             for col, value in enumerate(values):
-                self._value(ws, row, col, value)
+                self.write_value(ws, row, col, value)
             grounds = values[-1]
             if isinstance(grounds, str) and len(grounds) > columns[-1][2]:
                 ws.write_string(row, len(columns) - 1, grounds, wrap)
