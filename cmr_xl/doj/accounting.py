@@ -39,6 +39,16 @@ class FileReport:
         return self.lines == self.header_lines + self.blank_lines + self.rows + self.rejected
 
 
+def _total(count: str) -> property:
+    """A read-only total of one FileReport count over the files of a run (summary.json
+    "rows"), declared in one line per total."""
+
+    def total(self: RowAccounting) -> int:
+        return sum(getattr(f, count) for f in self.files)
+
+    return property(total, doc=f"The sum of FileReport.{count} over the files.")
+
+
 @dataclass
 class RowAccounting:
     """Where every input line went, over all files of a run (summary.json "rows")."""
@@ -50,29 +60,13 @@ class RowAccounting:
     convictions_read: int = 0  # convicted counts in the files, any county and law
     set_aside: dict[str, int] = field(default_factory=dict)  # Prop 64 texts not determined, by why
 
-    @property
-    def lines_read(self) -> int:
-        return sum(f.lines for f in self.files)
-
-    @property
-    def header_lines(self) -> int:
-        return sum(f.header_lines for f in self.files)
-
-    @property
-    def blank_lines(self) -> int:
-        return sum(f.blank_lines for f in self.files)
-
-    @property
-    def rows_read(self) -> int:
-        return sum(f.rows for f in self.files)
-
-    @property
-    def rows_repaired(self) -> int:
-        return sum(f.repaired for f in self.files)
-
-    @property
-    def rows_rejected(self) -> int:
-        return sum(f.rejected for f in self.files)
+    # The run's totals: each the sum of one FileReport count over the files.
+    lines_read = _total("lines")
+    header_lines = _total("header_lines")
+    blank_lines = _total("blank_lines")
+    rows_read = _total("rows")
+    rows_repaired = _total("repaired")
+    rows_rejected = _total("rejected")
 
     def as_dict(self) -> dict[str, Any]:
         return {
