@@ -16,14 +16,16 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.counties import california_counties, county_name
 from cmr_xl.synthetic.generator import (
+    generate_doj_file,
+    generate_doj_text,
+    prop64_convictions_by_county,
+)
+from cmr_xl.synthetic.offenses import (
     LOOKALIKE_OFFENSES,
     OTHER_OFFENSES,
     PROP64_NAMED,
     PROP64_OFFENSES,
     PROP64_SPELLINGS,
-    generate_doj_file,
-    generate_doj_text,
-    prop64_convictions_by_county,
 )
 
 COUNTY = "SACRAMENTO"

@@ -1,6 +1,10 @@
 """Synthetic CA DOJ research files for demos, tests and benchmarks; never real data.
 Outside the engine: only the CLI (`generate`, `demo`), tests and bench import it (an
-import-linter contract keeps the engine and the adapters from doing so)."""
+import-linter contract keeps the engine and the adapters from doing so).
+
+The entry is `generator` (its docstring maps the other modules). What is exported here is
+the interface; a name with a leading underscore in a module of this package is shared
+between its modules only."""
 
 from cmr_xl.synthetic.generator import (
     MAX_PEOPLE,
