@@ -161,3 +161,15 @@ def test_a_results_sheet_of_another_layout_is_refused_by_the_missing_label(tmp_p
         read_facts(path)
     with pytest.raises(InputError, match=expected):
         read_cases(Workbook(path))
+
+
+def test_one_check_and_one_label_lookup_of_the_da_decision_columns():
+    """Workbook reader, export and the add-in normalise and refuse decisions alike."""
+    from cmr_xl.rules import da_decision
+
+    words, bad = da_decision.normalise_all([" Dismiss ", None, "", {"type": "#N/A"}, "maybe",
+                                            float("nan"), "CHALLENGE"])
+    assert words == ["dismiss", "", "", "", "", "", "challenge"] and bad == [3, 4]
+    assert [da_decision.shown(v) for v in ({"type": "#N/A"}, "maybe")] == ["#N/A", "'maybe'"]
+    assert da_decision.decision_columns(["Name", " da decision ", "DA GROUNDS"]) == (1, 2)
+    assert da_decision.decision_columns(["Name", "DA decision"]) is None

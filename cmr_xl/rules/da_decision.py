@@ -9,12 +9,14 @@ court copies and About count the final outcome.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cmr_xl.rules.law import load_law
+from cmr_xl.rules.results_columns import DECISION
 
 
 def _data() -> dict[str, Any]:
@@ -49,6 +51,42 @@ def normalise(value: Any) -> str | None:
     if not text:
         return ""
     return text if text in choices() else None
+
+
+def normalise_all(values: Iterable[Any]) -> tuple[list[str], list[int]]:
+    """Each DA decision cell as `normalise` reads it ("" for none or not a decision), and
+    the positions of those that are none of the dropdown's words (an Excel error cell,
+    a dict as Office.js sends it, among them): the one check for the workbook reader,
+    export and the add-in's scripts and functions."""
+    words: list[str] = []
+    bad: list[int] = []
+    for position, value in enumerate(values):
+        word = None if isinstance(value, dict) else normalise(value)
+        if word is None:
+            bad.append(position)
+        words.append(word or "")
+    return words, bad
+
+
+def shown(value: Any) -> str:
+    """A refused decision cell as a message names it: its error (#N/A) or its value."""
+    return str(value.get("type", "an error")) if isinstance(value, dict) else repr(value)
+
+
+def dropdown_fix() -> str:
+    """What to do about a refused decision."""
+    return f"Use the dropdown: {allowed_words()}, or leave it empty"
+
+
+def decision_columns(labels: Iterable[Any]) -> tuple[int, int] | None:
+    """Where a header row has the DA decision and DA grounds columns (labels trimmed,
+    case aside, as the workbook reader finds every Results column); None when either is
+    missing (a workbook written before them, or a range that leaves them out)."""
+    names = [str(v).strip().casefold() if v is not None else "" for v in labels]
+    wanted = [c.label.casefold() for c in DECISION]
+    if not all(label in names for label in wanted):
+        return None
+    return names.index(wanted[0]), names.index(wanted[1])
 
 
 def final_outcome(determinations: pd.DataFrame) -> pd.Series:

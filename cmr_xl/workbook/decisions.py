@@ -41,15 +41,15 @@ def check_decisions(cases: pd.DataFrame, path: Path, send_pending: bool,
     notes to print when pending rows are sent. `cases` are court_copies.read_cases'."""
     if "da_decision" not in cases or "outcome" not in cases:
         return []
-    words = cases["da_decision"].map(da_decision.normalise)
-    bad = words.isna()
-    if bad.any():
-        first = cases[bad.to_numpy()].iloc[0]
+    normalised, refused = da_decision.normalise_all(cases["da_decision"])
+    words = pd.Series(normalised, index=cases.index, dtype=object)
+    if refused:
+        bad = pd.Series(False, index=cases.index)
+        bad.iloc[refused] = True
         raise InputError(
             _where(path, _cells(cases, bad, "da_decision", sheet_row)),
-            f"{first['da_decision']!r} is not a DA decision ({int(bad.sum()):,} cell(s))",
-            f"Use the dropdown: {da_decision.allowed_words()}, or leave it empty; nothing "
-            "was written")
+            f"{da_decision.shown(cases['da_decision'].iloc[refused[0]])} is not a DA decision "
+            f"({len(refused):,} cell(s))", f"{da_decision.dropdown_fix()}; nothing was written")
     expected = cases["determination"].copy()
     for choice in da_decision.choices():
         outcome = da_decision.decision_outcome(choice)

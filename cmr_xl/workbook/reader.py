@@ -430,17 +430,14 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
         return frame
     frame = pd.DataFrame({c.key: read[c.key] for c in DECISION})
     frame.attrs = dict(read.attrs)
-    words = frame["da_decision"].map(da_decision.normalise)
-    bad = words.isna().to_numpy()
-    if bad.any():
-        number = int(np.flatnonzero(bad)[0])
-        row = int(frame.attrs["sheet_rows"][number])
+    words, bad = da_decision.normalise_all(frame["da_decision"])
+    if bad:
+        row = int(frame.attrs["sheet_rows"][bad[0]])
         col = frame.attrs["columns"]["da_decision"]
         raise InputError(L.place(book.path, L.RESULTS, L.a1(row, col)),
-                         f"{frame['da_decision'].iloc[number]!r} is not a DA decision "
-                         f"({int(bad.sum()):,} cell(s) like it)",
-                         f"Use the dropdown: {da_decision.allowed_words()}, or leave it empty")
-    frame["da_decision"] = words.astype(object)
+                         f"{da_decision.shown(frame['da_decision'].iloc[bad[0]])} is not a DA "
+                         f"decision ({len(bad):,} cell(s) like it)", da_decision.dropdown_fix())
+    frame["da_decision"] = pd.Series(words, dtype=object)
     frame["da_grounds"] = frame["da_grounds"].astype(object).where(
         frame["da_grounds"].notna(), "")
     return frame

@@ -149,16 +149,11 @@ def block_decisions(cells: Any, block: FactsBlock) -> tuple[pd.DataFrame, dict[i
                          "of facts", "Pass the 'DA decision' and 'DA grounds' cells of the "
                          "same rows (run the make_live script again)")
     chosen = block.positions.tolist()
-    words, problems = [], {}
-    for position in chosen:
-        cell = rows[position][0] if rows[position] else None
-        word = da_decision.normalise(None if isinstance(cell, dict) else cell)
-        if word is None or isinstance(cell, dict):
-            shown = cell.get("type", "an error") if isinstance(cell, dict) else repr(cell)
-            problems[position] = (f"{shown} is not a DA decision; use the dropdown: "
-                                  f"{da_decision.allowed_words()}, or leave it empty")
-            word = ""
-        words.append(word)
+    cells = [rows[position][0] if rows[position] else None for position in chosen]
+    words, bad = da_decision.normalise_all(cells)
+    problems = {chosen[n]: (f"{da_decision.shown(cells[n])} is not a DA decision; use the "
+                            f"dropdown: {da_decision.allowed_words()}, or leave it empty")
+                for n in bad}
     grounds = object_array([rows[p][1] if len(rows[p]) > 1 else None for p in chosen])
     text = typed_column(grounds, DECISION[1]).astype(object)
     frame = pd.DataFrame({"da_decision": pd.Series(words, dtype=object),

@@ -30,7 +30,8 @@ from xlwings import arg, func, ret
 from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
 from cmr_xl.engine.pipeline import determine_rows
-from cmr_xl.rules.results_columns import DECISION, Column
+from cmr_xl.rules import da_decision
+from cmr_xl.rules.results_columns import Column
 from cmr_xl.xlwings_app.cells import (
     PACK_SEPARATOR,
     FactsBlock,
@@ -120,10 +121,9 @@ def _determine(facts: Any, criteria: Any, header: Any, columns: Any,
 def decision_cells(labels: Sequence[Any], rows: Sequence[Sequence[Any]]) -> list[list[Any]] | None:
     """The DA decision and grounds cells of Results rows given cell by cell with their
     header (None when the range leaves those columns out)."""
-    names = [str(v).strip() if v is not None else "" for v in labels]
-    if not all(c.label in names for c in DECISION):
+    at = da_decision.decision_columns(labels)
+    if at is None:
         return None
-    at = [names.index(c.label) for c in DECISION]
     return [[row[i] if i < len(row) else None for i in at] for row in rows]
 
 

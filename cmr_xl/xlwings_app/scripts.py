@@ -271,23 +271,19 @@ def read_decisions(book: xw.Book, rows: list[Sequence[Any]] | None = None
     read_facts keeps them); a decision that is none of the dropdown's words is refused.
     `rows`: the Results rows when already read."""
     rows = _rows(book, C.RESULTS) if rows is None else rows
-    header = [str(v or "").strip() for v in rows[0]]
-    if not all(c.label in header for c in DECISION):
+    at = da_decision.decision_columns(rows[0])
+    if at is None:
         return None
+    header = [str(v or "").strip() for v in rows[0]]
     kind = header.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
-    at = [header.index(c.label) for c in DECISION]
-    words, grounds = [], []
-    for number in range(1, len(rows)):
-        if _cell(rows, number, kind) in ("", None):
-            continue
-        word = da_decision.normalise(_cell(rows, number, at[0]))
-        if word is None:
-            raise InputError(f"{C.RESULTS}!{a1(number, at[0])}",
-                             f"{_cell(rows, number, at[0])!r} is not a DA decision",
-                             f"Use the dropdown: {da_decision.allowed_words()}, or leave it "
-                             "empty")
-        words.append(word)
-        grounds.append(str(_cell(rows, number, at[1]) or ""))
+    numbers = [n for n in range(1, len(rows)) if _cell(rows, n, kind) not in ("", None)]
+    cells = [_cell(rows, n, at[0]) for n in numbers]
+    words, bad = da_decision.normalise_all(cells)
+    if bad:
+        raise InputError(f"{C.RESULTS}!{a1(numbers[bad[0]], at[0])}",
+                         f"{da_decision.shown(cells[bad[0]])} is not a DA decision",
+                         da_decision.dropdown_fix())
+    grounds = [str(_cell(rows, n, at[1]) or "") for n in numbers]
     return pd.DataFrame({"da_decision": words, "da_grounds": grounds}, dtype=object)
 
 
@@ -536,9 +532,10 @@ def live_formula(first: int, last: int, name: str = "CMR_DETERMINE",
 def _decision_letters(names: list[str]) -> tuple[str, str] | None:
     """Results' DA decision and DA grounds columns (side by side, as the writer puts
     them), or None for a workbook written before them."""
-    if not all(c.label in names for c in DECISION):
+    at = da_decision.decision_columns(names)
+    if at is None:
         return None
-    first, second = (names.index(c.label) for c in DECISION)
+    first, second = at
     if second != first + 1:
         raise InputError(f"{C.RESULTS}!{a1(0, first)}", "'DA decision' and 'DA grounds' are "
                          "not side by side", "Move 'DA grounds' right of 'DA decision', then "
@@ -575,7 +572,7 @@ def _make_live(book: xw.Book) -> str:
     # Each row's packed facts go in and its result comes back: both count towards a call.
     fact_columns = [names.index(column.label) for column in PACKED_FACTS]
     letters = _decision_letters(names)
-    decided = [names.index(column.label) for column in DECISION] if letters else []
+    decided = list(da_decision.decision_columns(names) or ()) if letters else []
     sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] + [row[i] for i in decided]
                         for row in body],
                        [[row[i] for i in answers] for row in body] if answers else None)
