@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -46,14 +47,15 @@ _STARTS = {"libreoffice": ("soffice", "libreoffice"),
            "subprocess": ("subprocess", "Popen", "sys.executable", "os.kill", "signal.")}
 
 
-def _sources(function, depth: int = 2) -> list[str]:
+@functools.cache
+def _sources(function, depth: int = 2) -> tuple[str, ...]:
     """The source of `function` and of the test helpers it names, `depth` calls deep."""
     import inspect
 
     try:
-        found = [inspect.getsource(function)]
+        found = (inspect.getsource(function),)
     except (OSError, TypeError):
-        return []
+        return ()
     if depth:
         module = inspect.getmodule(function)
         for name in getattr(getattr(function, "__code__", None), "co_names", ()):
@@ -64,6 +66,14 @@ def _sources(function, depth: int = 2) -> list[str]:
     return found
 
 
+@functools.cache
+def _starts(function) -> frozenset[str]:
+    """The kinds of program (`_STARTS`) that `function` or a helper it names starts; read
+    once per function (a parametrised test and a shared fixture are one function)."""
+    text = "\n".join(_sources(function))
+    return frozenset(kind for kind, words in _STARTS.items() if any(w in text for w in words))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that starts LibreOffice, another process or the xlwings Server
     (`libreoffice`, `subprocess`, `server`) also `slow`; CI runs them all."""
@@ -71,8 +81,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         info = getattr(item, "_fixtureinfo", None)
         functions = [getattr(item, "function", None)] + [
             defs[-1].func for defs in (info.name2fixturedefs.values() if info else ())]
-        text = "\n".join(s for f in functions if f is not None for s in _sources(f))
-        kinds = {kind for kind, words in _STARTS.items() if any(w in text for w in words)}
+        kinds = set().union(*(_starts(f) for f in functions if f is not None))
         if item.get_closest_marker("server"):
             kinds.add("server")
         for kind in sorted(kinds):
