@@ -28,11 +28,11 @@ from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_spe
 from cmr_xl.rules.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent
+from cmr_xl.workbook.package import MAIN_NS
 
 Rows = list[list[Any]]
 #: Where a cell of the Criteria sheet is, as messages name it: (row, col) 0-based -> text.
 Place = Callable[[int, int], str]
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #: A defined name's single-cell target: Criteria!$C$9, or 'Sheet name'!$C$9 (quote doubled)
 CELL_TARGET = re.compile(r"^=?(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!]+))!"
                          r"\$?(?P<col>[A-Za-z]{1,3})\$?(?P<row>[0-9]+)$")
