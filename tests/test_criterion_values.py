@@ -9,12 +9,9 @@ from datetime import date, datetime
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from workbook_helpers import county_run, libreoffice_convert, soffice
+from workbook_helpers import cmr, county_book, libreoffice_convert, soffice
 
-from cmr_xl.cli import cli
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.writer import write_workbook
 
 CELLS = {c.spec.key: c for c in L.criterion_cells()}
 #: What a clerk may type that means a criterion's dropdown value (key -> typed, written back)
@@ -37,18 +34,9 @@ REFUSED = {
 }
 
 
-@pytest.fixture(scope="module")
-def county():
-    return county_run(people=60)
-
-
 @pytest.fixture()
-def book(county, tmp_path):
-    return write_workbook(county, tmp_path / "county.xlsx")
-
-
-def cmr(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
+def book(tmp_path):
+    return county_book(tmp_path, people=60)
 
 
 def type_criteria(path, values):

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from workbook_helpers import county_run
+from workbook_helpers import cmr, county_book
 
-from cmr_xl.cli import cli
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.writer import write_workbook
 
 CHALLENGE_GROUNDS = "Unreasonable risk to public safety (PC 1170.18(c))"
 
 
-@pytest.fixture(scope="module")
-def county():
-    return county_run(people=120)
-
-
 @pytest.fixture()
-def book(county, tmp_path):
-    return write_workbook(county, tmp_path / "county.xlsx")
-
-
-def cmr(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
+def book(tmp_path):
+    return county_book(tmp_path, people=120)
 
 
 def results(path):

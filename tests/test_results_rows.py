@@ -7,30 +7,18 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
-from workbook_helpers import county_run
+from workbook_helpers import cmr, county_book, county_run
 
-from cmr_xl.cli import cli
 from cmr_xl.workbook import layout as L
-from cmr_xl.workbook.writer import write_workbook
 
 RESTORE = ("Restore the rows (Undo, or copy the Results sheet from a backup) and delete "
            "repeated ones, or import the DOJ file again; to leave convictions out, give them "
            "a DA decision instead; nothing was written")
 
 
-@pytest.fixture(scope="module")
-def county():
-    return county_run(people=120)
-
-
 @pytest.fixture()
-def book(county, tmp_path):
-    return write_workbook(county, tmp_path / "county.xlsx")
-
-
-def cmr(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
+def book(tmp_path):
+    return county_book(tmp_path, people=120)
 
 
 def about(path):
@@ -91,9 +79,9 @@ def test_without_the_imports_list_deletions_are_counted(book, tmp_path):
     assert f"note: {note}\n" in cmr("recalc", book).output
 
 
-def test_the_import_records_how_many_convictions_it_wrote_and_which(county, book):
+def test_the_import_records_how_many_convictions_it_wrote_and_which(book):
     record = about(book)
-    shown = int(county.shown().sum())
+    shown = int(county_run(people=120).shown().sum())
     assert record["rows.convictions_written"] == shown
     assert record["rows.convictions_fingerprint"].startswith("sha256:")
 

@@ -3,6 +3,7 @@ engine, LibreOffice headless with a private profile, and reading report cells ba
 
 from __future__ import annotations
 
+import copy
 import functools
 import shutil
 import subprocess
@@ -10,10 +11,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner, Result
+
+from cmr_xl.cli import cli
 from cmr_xl.engine.pipeline import RunResult, run
 from cmr_xl.rules.criteria import Criteria
 from cmr_xl.synthetic import generate_doj_file
 from cmr_xl.workbook.content import WorkbookContent, summary_cells
+from cmr_xl.workbook.writer import write_workbook
 
 COUNTY = "SACRAMENTO"
 AS_OF_SCENARIO = "Dismiss all HS 11359 felonies"
@@ -30,10 +35,34 @@ def doj_file(people: int = 40, seed: int = 11) -> Path:
 
 def county_run(criteria: Criteria | None = None, *, people: int = 40, seed: int = 11,
                scenarios: bool = True) -> RunResult:
-    """The engine's run of a small county, with one named what-if scenario."""
-    criteria = criteria or Criteria()
+    """The engine's run of a small county, with one named what-if scenario: the caller's
+    own copy (it may change it) of a run made once per session for these arguments."""
+    return copy.deepcopy(_county_run(criteria or Criteria(), people, seed, scenarios))
+
+
+@functools.cache
+def _county_run(criteria: Criteria, people: int, seed: int, scenarios: bool) -> RunResult:
     what_if = [criteria.with_changes(name=AS_OF_SCENARIO, felony_11359="dismiss")]
     return run([doj_file(people, seed)], COUNTY, criteria, what_if if scenarios else [])
+
+
+def county_book(folder: Path, *, people: int = 40, seed: int = 11) -> Path:
+    """`folder`/county.xlsx: the caller's own copy (it may edit it, recalc it, export it)
+    of the filled workbook of `county_run(people=people, seed=seed)`, written once per
+    session."""
+    return Path(shutil.copyfile(_county_book(people, seed), folder / "county.xlsx"))
+
+
+@functools.cache
+def _county_book(people: int, seed: int) -> Path:
+    folder = _FOLDER / f"book_{people}_{seed}"
+    folder.mkdir()
+    return write_workbook(_county_run(Criteria(), people, seed, True), folder / "county.xlsx")
+
+
+def cmr(*args: Any) -> Result:
+    """`cmr-xl ARGS` through click's runner (paths may be given as Path)."""
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 RECALC_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
