@@ -11,10 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
-from workbook_helpers import county_run
+from workbook_helpers import county_book
 
 from cmr_xl.cli import cli
-from cmr_xl.workbook.writer import write_workbook
 from cmr_xl.xlwings_app import scripts
 
 #: About rows that differ by design: when the file was made, and the source workbook's
@@ -58,7 +57,7 @@ class SavedBook:
 
 
 def test_classic_court_copies_write_notices_and_summary_as_cmr_xl_export(tmp_path):
-    book = write_workbook(county_run(people=120), tmp_path / "county.xlsx")
+    book = county_book(tmp_path, people=120)
     done = CliRunner().invoke(cli, ["export", str(book), "--out", str(tmp_path / "cli"),
                                     "--send-pending"])
     assert done.exit_code == 0, done.output

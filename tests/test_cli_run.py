@@ -134,15 +134,14 @@ def test_the_summary_adds_up(county_run):
     assert summary["audit"]["inputs"][0]["sha256"]
 
 
-def test_several_files_of_one_county_give_one_result(county_file, tmp_path):
+def test_several_files_of_one_county_give_one_result(county_file, county_run, tmp_path):
     second = tmp_path / "second.csv"
     generate_doj_file(second, county="SACRAMENTO", people=50, seed=99)
-    one = invoke("run", str(county_file), "--county", "SACRAMENTO", "--as-of", "2020-07-01",
-                 "--json")
     both = invoke("run", str(county_file), str(second), "--county", "SACRAMENTO",
                   "--as-of", "2020-07-01", "--json")
     assert both.exit_code == 0, both.output
-    first_count = json.loads(one.stdout)["prop64_convictions"]
+    # the module's run of the first file alone
+    first_count = json.loads((county_run / "summary.json").read_text())["prop64_convictions"]
     assert json.loads(both.stdout)["prop64_convictions"] > first_count
     assert len(json.loads(both.stdout)["audit"]["inputs"]) == 2
 

@@ -9,18 +9,18 @@ import zipfile
 
 import openpyxl
 from openpyxl.utils import get_column_letter
-from workbook_helpers import county_run
+from workbook_helpers import county_book
 
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.court_copies import CASE_COLUMNS, NOT_PRINTED, WIDTHS, export_for_courts
-from cmr_xl.workbook.writer import SUMMARY_PRINT_LAST_COL, write_workbook
+from cmr_xl.workbook.writer import SUMMARY_PRINT_LAST_COL
 
 #: Characters across one landscape Letter page (10.2 in between margins) at 100%.
 PAGE_CHARACTERS = 10.2 * 72 / 5.6
 
 
 def test_a_court_copy_prints_the_clerks_columns_one_page_wide_and_readable(tmp_path):
-    book = write_workbook(county_run(people=60), tmp_path / "county.xlsx")
+    book = county_book(tmp_path, people=60)
     written = export_for_courts(book, tmp_path / "out", send_pending=True)
     copy = next(p for p in written if p.name.startswith("court-copy_"))
     ws = openpyxl.load_workbook(copy)["Cases"]
@@ -38,7 +38,7 @@ def test_a_court_copy_prints_the_clerks_columns_one_page_wide_and_readable(tmp_p
 
 
 def test_the_summary_chart_sits_below_the_tables_inside_the_print_area(tmp_path):
-    book = write_workbook(county_run(people=60), tmp_path / "county.xlsx")
+    book = county_book(tmp_path, people=60)
     with zipfile.ZipFile(book) as archive:
         drawing = next(archive.read(n).decode() for n in archive.namelist()
                        if n.startswith("xl/drawings/drawing") and n.endswith(".xml"))
