@@ -24,6 +24,19 @@ def results(path):
     return rows[0], rows[1:]
 
 
+@pytest.fixture(scope="module")
+def county_results(tmp_path_factory):
+    """Results (header, rows) of the workbook `book` copies, read once."""
+    return results(county_book(tmp_path_factory.mktemp("results"), people=120))
+
+
+@pytest.fixture()
+def unedited(county_results):
+    """The test's own copy of Results as `book` holds it before the test changes it."""
+    header, rows = county_results
+    return list(header), [list(row) for row in rows]
+
+
 def col(header, label):
     return header.index(label)
 
@@ -38,14 +51,14 @@ def edit(path, changes):
     wb.save(path)
 
 
-def first_row(path, label, value):
-    header, rows = results(path)
+def first_row(table, label, value):
+    header, rows = table
     return next(n for n, r in enumerate(rows, start=2) if r[col(header, label)] == value)
 
 
-def test_the_da_overrides_a_determination_and_recalc_keeps_the_decision(book):
-    dismissed = first_row(book, "Eligibility Determination", "Eligible for Dismissal")
-    review = first_row(book, "Eligibility Determination", "Hand review")
+def test_the_da_overrides_a_determination_and_recalc_keeps_the_decision(book, unedited):
+    dismissed = first_row(unedited, "Eligibility Determination", "Eligible for Dismissal")
+    review = first_row(unedited, "Eligibility Determination", "Hand review")
     edit(book, {(dismissed, "DA decision"): " Challenge ",
                 (dismissed, "DA grounds"): CHALLENGE_GROUNDS,
                 (review, "DA decision"): "reduce"})
@@ -71,8 +84,9 @@ def test_the_da_overrides_a_determination_and_recalc_keeps_the_decision(book):
     assert results(book)[1][dismissed - 2][col(header, "Final outcome")] == "Not eligible"
 
 
-def test_export_refuses_hand_review_without_a_decision_and_names_the_cells(book, tmp_path):
-    header, rows = results(book)
+def test_export_refuses_hand_review_without_a_decision_and_names_the_cells(book, unedited,
+                                                                         tmp_path):
+    header, rows = unedited
     decision = col(header, "DA decision")
     pending = [n for n, r in enumerate(rows, start=1)
                if r[col(header, "Eligibility Determination")] == "Hand review"]
@@ -87,8 +101,8 @@ def test_export_refuses_hand_review_without_a_decision_and_names_the_cells(book,
     assert not (tmp_path / "court").exists() or not any((tmp_path / "court").iterdir())
 
 
-def test_export_sends_undecided_hand_review_as_pending_when_asked(book, tmp_path):
-    header, rows = results(book)
+def test_export_sends_undecided_hand_review_as_pending_when_asked(book, unedited, tmp_path):
+    header, rows = unedited
     pending = [n for n, r in enumerate(rows, start=1)
                if r[col(header, "Eligibility Determination")] == "Hand review"]
     done = cmr("export", book, "--out", tmp_path / "court", "--send-pending")
@@ -101,8 +115,9 @@ def test_export_sends_undecided_hand_review_as_pending_when_asked(book, tmp_path
     assert texts.count("Pending DA review") == len(pending)
 
 
-def test_a_decision_typed_after_the_last_recalc_stops_export_until_recalc(book, tmp_path):
-    header, rows = results(book)
+def test_a_decision_typed_after_the_last_recalc_stops_export_until_recalc(book, unedited,
+                                                                         tmp_path):
+    header, rows = unedited
     decided = {(n, "DA decision"): "dismiss" for n, r in enumerate(rows, start=2)
                if r[col(header, "Eligibility Determination")] == "Hand review"}
     edit(book, decided)
@@ -122,8 +137,8 @@ def test_a_decision_typed_after_the_last_recalc_stops_export_until_recalc(book, 
     assert done.exit_code == 0, done.output
 
 
-def test_recalc_refuses_a_word_that_is_not_a_decision_and_names_its_cell(book):
-    header, _ = results(book)
+def test_recalc_refuses_a_word_that_is_not_a_decision_and_names_its_cell(book, unedited):
+    header, _ = unedited
     edit(book, {(7, "DA decision"): "maybe later"})
     done = cmr("recalc", book)
     assert done.exit_code == 2
