@@ -51,14 +51,19 @@ def edit(path, changes):
     wb.save(path)
 
 
-def first_row(table, label, value):
+def first_row(path, label, value):
+    return first_in(results(path), label, value)
+
+
+def first_in(table, label, value):
+    """The sheet row (1-based) of the first Results row whose `label` is `value`."""
     header, rows = table
     return next(n for n, r in enumerate(rows, start=2) if r[col(header, label)] == value)
 
 
 def test_the_da_overrides_a_determination_and_recalc_keeps_the_decision(book, unedited):
-    dismissed = first_row(unedited, "Eligibility Determination", "Eligible for Dismissal")
-    review = first_row(unedited, "Eligibility Determination", "Hand review")
+    dismissed = first_in(unedited, "Eligibility Determination", "Eligible for Dismissal")
+    review = first_in(unedited, "Eligibility Determination", "Hand review")
     edit(book, {(dismissed, "DA decision"): " Challenge ",
                 (dismissed, "DA grounds"): CHALLENGE_GROUNDS,
                 (review, "DA decision"): "reduce"})
