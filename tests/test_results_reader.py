@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
+from workbook_helpers import county_book
 
 from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import cell_text, shown_column, shown_dates, typed_column
-from cmr_xl.rules.results_columns import RESULT_COLUMNS
-from cmr_xl.workbook import court_copies
+from cmr_xl.rules.results_columns import DETERMINATION, RESULT_COLUMNS
+from cmr_xl.workbook import court_copies, reader, recalc
 from cmr_xl.workbook.court_copies import SHEET_ROW, export_court_copies, read_cases
 from cmr_xl.workbook.reader import Workbook, read_decisions, read_facts
 from cmr_xl.workbook.row_integrity import fingerprint
@@ -103,6 +104,30 @@ def test_export_reads_the_results_table_once(tmp_path, monkeypatch):
     [copy] = export_court_copies(path, tmp_path / "out", send_pending=True)
     assert calls == [court_copies.REQUIRED_COLUMNS]  # the cases, also for the import check
     assert len(CalamineWorkbook.from_path(str(copy)).get_sheet_by_name("Cases").to_python()) == 3
+
+
+def test_recalc_reads_the_results_table_once(tmp_path, monkeypatch):
+    """Facts, the DA's decisions and the determinations to compare come from one read,
+    and they are what the three readings of them give."""
+    path = county_book(tmp_path)
+    calls: list[tuple] = []
+    real = reader.read_results
+
+    def counted(*args: Any, **kwargs: Any):
+        calls.append(kwargs["columns"])
+        return real(*args, **kwargs)
+
+    for module in (reader, recalc):
+        monkeypatch.setattr(module, "read_results", counted)
+    content = recalc.recalculated_content(path)
+    assert len(calls) == 1
+    monkeypatch.undo()
+    facts, previous = read_facts(path), real(path, columns=DETERMINATION)
+    pd.testing.assert_frame_equal(content.facts, facts)
+    pd.testing.assert_frame_equal(content.previous, previous)
+    assert content.facts.attrs["sheet_rows"].tolist() == facts.attrs["sheet_rows"].tolist()
+    assert content.previous.attrs["columns"]["determination"] == HEADER.index(
+        "Eligibility Determination")
 
 
 def test_export_checks_the_import_record_under_a_title_too(tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import time as dt_time
 from pathlib import Path
 from typing import Any
@@ -338,16 +338,9 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     deep-copies attrs), "columns" (key -> 0-based column), "header_row"."""
     book = book or Workbook(path)
     rows = book.rows(L.RESULTS)
-    header_row = _header_row(book, rows, columns)
+    header_row = find_header_row(rows, L.place(book.path, L.RESULTS, "A1"), columns)
     labels = [header_label(v) for v in rows[header_row]]
-    where = L.place(book.path, L.RESULTS, header_row + 1)
-    positions: dict[str, int] = {}
-    for column in columns:
-        if column.label.casefold() not in labels:
-            raise InputError(where, f"the column '{column.label}' is missing from the header row",
-                             "Restore the column header (Undo), or write the workbook again "
-                             "with `cmr-xl run ... --workbook`")
-        positions[column.key] = labels.index(column.label.casefold())
+    positions = column_positions(labels, columns, L.place(book.path, L.RESULTS, header_row + 1))
     found = [c for c in optional if c.key not in positions and c.label.casefold() in labels]
     positions.update({c.key: labels.index(c.label.casefold()) for c in found})
     width, body = len(labels), rows[header_row + 1:]
@@ -381,9 +374,12 @@ def header_label(value: Any) -> str:
     return str(value).strip().casefold() if value is not None else ""
 
 
-def _header_row(book: Workbook, rows: Rows, columns: tuple[Column, ...]) -> int:
+def find_header_row(rows: Sequence[Sequence[Any]], where: str,
+                    looked_for: Sequence[Column] = RESULT_COLUMNS) -> int:
     """The row among the first HEADER_SEARCH_ROWS that carries the most Results labels
-    (at least 3): a title or a note may be typed above the table."""
+    (at least 3, case aside): a title or a note may be typed above the table. Shared by
+    this reader and the add-in, so a saved workbook and an open one are read alike;
+    `where` names the sheet's first cell as the caller's messages do."""
     labels = {c.label.casefold() for c in RESULT_COLUMNS}
     best, best_hits = -1, 0
     for number, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -391,12 +387,25 @@ def _header_row(book: Workbook, rows: Rows, columns: tuple[Column, ...]) -> int:
         if hits > best_hits:
             best, best_hits = number, hits
     if best_hits < 3:
-        raise InputError(L.place(book.path, L.RESULTS, "A1"),
+        raise InputError(where,
                          f"no header row of cmr-xl results in the first {HEADER_SEARCH_ROWS} rows "
-                         f"(looked for {', '.join(c.label for c in columns[:4])}, ...)",
+                         f"(looked for {', '.join(c.label for c in looked_for[:4])}, ...)",
                          "Restore the header row, or write the workbook again with "
                          "`cmr-xl run ... --workbook`")
     return best
+
+
+def column_positions(labels: Sequence[str], columns: Sequence[Column], where: str) -> dict[str, int]:
+    """Key -> 0-based column of each of `columns` in a header row's labels (header_label);
+    a missing one is refused at `where` (the header row, as the caller names it)."""
+    positions: dict[str, int] = {}
+    for column in columns:
+        if column.label.casefold() not in labels:
+            raise InputError(where, f"the column '{column.label}' is missing from the header row",
+                             "Restore the column header (Undo), or write the workbook again "
+                             "with `cmr-xl run ... --workbook`")
+        positions[column.key] = list(labels).index(column.label.casefold())
+    return positions
 
 
 def check_results_formulas(book: Workbook, sheet_rows: Any, cols: Any) -> None:
@@ -421,8 +430,13 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
     before these columns existed has no decisions. A decision that is none of the
     dropdown's words is refused by cell."""
     book = book or Workbook(path)
-    read = read_results(path, book=book, optional=DECISION, columns=tuple(
-        c for c in RESULT_COLUMNS if c.label in CONVICTION_MARKERS))
+    return decisions_of(read_results(path, book=book, optional=DECISION, columns=tuple(
+        c for c in RESULT_COLUMNS if c.label in CONVICTION_MARKERS)), book.path)
+
+
+def decisions_of(read: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The DA decisions of a read_results frame that asked for DECISION (optional), checked
+    as read_decisions checks them: recalc reads the table once for facts and decisions."""
     if not all(c.key in read for c in DECISION):
         empty = pd.Series([""] * len(read), dtype=object)
         frame = pd.DataFrame({"da_decision": empty, "da_grounds": empty.copy()})
@@ -434,7 +448,7 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
     if bad:
         row = int(frame.attrs["sheet_rows"][bad[0]])
         col = frame.attrs["columns"]["da_decision"]
-        raise InputError(L.place(book.path, L.RESULTS, L.a1(row, col)),
+        raise InputError(L.place(path, L.RESULTS, L.a1(row, col)),
                          f"{da_decision.shown(frame['da_decision'].iloc[bad[0]])} is not a DA "
                          f"decision ({len(bad):,} cell(s) like it)", da_decision.dropdown_fix())
     frame["da_decision"] = pd.Series(words, dtype=object)
@@ -446,5 +460,13 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
 def read_facts(path: str | Path, *, book: Workbook | None = None) -> pd.DataFrame:
     """The facts columns of Results (FACT_COLUMNS), typed as the engine builds them."""
     return read_results(path, book=book, columns=FACT_COLUMNS)
+
+
+def columns_of(read: pd.DataFrame, columns: Sequence[Column]) -> pd.DataFrame:
+    """Some columns of a read_results frame, with its attrs (where its rows and columns
+    are), for a caller that read several column sets at once."""
+    part = read[[c.key for c in columns]].copy()
+    part.attrs = dict(read.attrs)
+    return part
 
 

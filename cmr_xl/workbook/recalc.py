@@ -24,7 +24,7 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.engine.pipeline import redetermine
 from cmr_xl.output.files import atomic_path
 from cmr_xl.rules.criteria import allowed_values
-from cmr_xl.rules.results_columns import DETERMINATION
+from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook import row_integrity
 from cmr_xl.workbook.content import (
@@ -48,12 +48,12 @@ from cmr_xl.workbook.package import (
 )
 from cmr_xl.workbook.reader import (
     Workbook,
+    columns_of,
     criterion_locations,
+    decisions_of,
     key_rows,
     read_about,
     read_criteria,
-    read_decisions,
-    read_facts,
     read_results,
     read_scenarios,
 )
@@ -118,9 +118,12 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     criteria = read_criteria(path, book=book)
     scenarios = read_scenarios(path, criteria, book=book)
     about = read_about(path, book=book)
-    facts = read_facts(path, book=book)
-    decisions = read_decisions(path, book=book)
-    previous = read_results(path, book=book, columns=DETERMINATION)
+    # one read of the table: facts, the DA's decisions and the determinations it holds
+    table = read_results(path, book=book, columns=FACT_COLUMNS + DETERMINATION,
+                         optional=DECISION)
+    facts = columns_of(table, FACT_COLUMNS)
+    decisions = decisions_of(table, book.path)
+    previous = columns_of(table, DETERMINATION)
     county = str(about.get("county") or "").strip()
     if not county:
         county_cell = L.a1(L.ABOUT_FIRST_ROW + 1, L.ABOUT_VALUE_COL)
