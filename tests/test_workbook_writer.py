@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
-from workbook_helpers import county_run
+from workbook_helpers import county_book, county_run
 
 from cmr_xl.common.errors import InputError
 from cmr_xl.output.output_set import OutputError
@@ -30,10 +30,9 @@ def result():
 
 
 @pytest.fixture(scope="module")
-def book(result, tmp_path_factory):
-    path = tmp_path_factory.mktemp("book") / "county.xlsx"
-    write_workbook(result, path)
-    return path
+def book(tmp_path_factory):
+    """The workbook of `result` (county_run()), written once per session."""
+    return county_book(tmp_path_factory.mktemp("book"))
 
 
 def _plain(series: pd.Series) -> list:

@@ -7,7 +7,7 @@ import csv
 
 import pytest
 from click.testing import CliRunner
-from workbook_helpers import COUNTY, county_run, doj_file
+from workbook_helpers import COUNTY, county_book, county_run, doj_file
 from xlwings_helpers import call, criteria_rows, sheet_values
 
 from cmr_xl.cli import cli
@@ -23,7 +23,7 @@ CRITERIA_ROWS = criteria_rows()
 @pytest.fixture(scope="module")
 def book(tmp_path_factory):
     result = county_run()
-    path = write_workbook(result, tmp_path_factory.mktemp("fn") / "county.xlsx")
+    path = county_book(tmp_path_factory.mktemp("fn"))  # the workbook of county_run()
     results = sheet_values(path, L.RESULTS)
     criteria = sheet_values(path, L.CRITERIA)
     return {
