@@ -112,6 +112,55 @@ def test_recalculate_writes_the_new_determinations(xl, filled):
     assert "computed_at" in keys and "input.1.sha256" in keys
 
 
+TITLE_ROWS = 2  # a title and an empty row above the header, as a clerk may type them
+
+
+def titled(data):
+    """The payload's Results under a title, its labels in capitals: the header the
+    saved-workbook reader finds (reader.find_header_row) is then Results row 3."""
+    sheet = next(s for s in data["sheets"] if s["name"] == L.RESULTS)
+    values, width = sheet["values"], len(sheet["values"][0])
+    values[0] = [str(label).upper() for label in values[0]]
+    values[:0] = [["Prop 64 results, for the DA"] + [""] * (width - 1), [""] * width]
+    sheet["used_range_address"] = f"A1:{get_column_letter(width)}{len(values)}"
+    return data
+
+
+def written(actions, col):
+    """{0-based Results row: value} of what the script wrote into column `col`."""
+    return {a["start_row"] + n: row[col - a["start_column"]] for a in actions
+            if a["func"] == "setValues" and a["sheet_position"] == 1
+            and a["start_column"] <= col < a["start_column"] + len(a["values"][0])
+            for n, row in enumerate(a["values"])}
+
+
+def test_recalculate_finds_the_header_under_a_title_and_writes_to_the_rows_read(xl, filled):
+    """The add-in reads Results as `cmr-xl recalc` does (a title above the header, labels
+    in any case) and each determination goes back to its conviction's row, also around
+    an empty row among the convictions."""
+    result, path = filled
+    data = titled(payload(path, len(result.facts)))
+    values = next(s for s in data["sheets"] if s["name"] == L.RESULTS)["values"]
+    gap = TITLE_ROWS + 1 + 4  # the fifth conviction's row, emptied
+    values[gap] = [""] * len(values[gap])
+    actions = run_script(xl, "recalculate", data)
+    assert alerts(actions)[0].startswith(f"Recalculated {len(result.facts) - 1:,} convictions")
+    kept = result.facts.drop(index=4).reset_index(drop=True)
+    expected = determine(kept, result.criteria)["determination"].tolist()
+    rows = [r for r in range(TITLE_ROWS + 1, TITLE_ROWS + 1 + len(result.facts)) if r != gap]
+    assert written(actions, DETERMINATION_COL) == dict(zip(rows, expected, strict=True))
+
+
+def test_a_bad_da_decision_under_a_title_is_named_by_its_cell(xl, filled):
+    result, path = filled
+    data = titled(payload(path, len(result.facts)))
+    decision = [c.key for c in RESULT_COLUMNS].index("da_decision")
+    set_cell(data, L.RESULTS, TITLE_ROWS + 2, decision, "maybe")
+    actions = run_script(xl, "recalculate", data)
+    cell = f"{get_column_letter(decision + 1)}{TITLE_ROWS + 3}"
+    assert alerts(actions)[0].startswith(f"Results!{cell}: 'maybe' is not a DA decision")
+
+
 def test_a_bad_criteria_cell_is_named_in_a_message_box(xl, filled):
     result, path = filled
     data = payload(path, len(result.facts))
@@ -138,6 +187,27 @@ def test_import_fills_results_and_about(xl, tmp_path):
     assert len(rows) == len(county_run(scenarios=False).facts) + 1
     resize = [a for a in actions if a["func"] == "resizeTable"]
     assert resize and resize[0]["args"][1].endswith(f"{len(rows)}")
+
+
+def test_import_writes_under_the_header_where_it_is(xl, tmp_path):
+    """A title above the header stays, and the table keeps its header row (Excel resizes
+    a table only so)."""
+    from cmr_xl.workbook.template import new_workbook
+
+    data = titled(payload(new_workbook(tmp_path / "new.xlsx"), 1))
+    county_row, file_row = L.run_settings_rows()
+    set_cell(data, L.CRITERIA, county_row, L.VALUE_COL, "SACRAMENTO")
+    set_cell(data, L.CRITERIA, file_row, L.VALUE_COL, str(doj_file()))
+    actions = run_script(xl, "import_doj_file", data)
+    assert alerts(actions)[0].startswith("Imported ")
+    writes = [a for a in actions if a["func"] == "setValues" and a["sheet_position"] == 1]
+    assert (writes[0]["start_row"], writes[0]["values"][0]) == (
+        TITLE_ROWS, [c.label for c in RESULT_COLUMNS])
+    rows = len(county_run(scenarios=False).facts)
+    assert sorted(written(actions, 0)) == list(range(TITLE_ROWS, TITLE_ROWS + 1 + rows))
+    [resize] = [a for a in actions if a["func"] == "resizeTable"]
+    last = get_column_letter(len(RESULT_COLUMNS))
+    assert resize["args"][1] == f"$A${TITLE_ROWS + 1}:${last}${TITLE_ROWS + 1 + rows}"
 
 
 def test_import_without_a_file_names_the_cell(xl, tmp_path):
@@ -185,6 +255,34 @@ def live_pack_formulas(actions, rows):
     [row] = [a for a in packed if a["start_row"] == 1]
     assert row["row_count"] == rows
     return header, row["values"]
+
+
+def test_make_live_and_freeze_under_a_title_address_the_rows_of_the_table(xl, filled):
+    """The Live sheet's rows are Results' rows: its header on Results' header row, each
+    block and each Results formula on the rows of its convictions; freeze writes the
+    values back to the same rows."""
+    result, path = filled
+    first, last = TITLE_ROWS + 2, TITLE_ROWS + 1 + len(result.facts)  # 1-based
+    actions = run_script(xl, "make_live", titled(payload(path, len(result.facts))))
+    assert "Live: 1 =CMR_DETERMINE block" in alerts(actions)[0]
+    formulas = [a for a in actions if a["func"] == "setFormula"]
+    [block] = [a for a in formulas if str(a["values"][0][0]).startswith("=CMR_DETERMINE(")]
+    assert block["start_row"] == first - 1
+    assert block["values"][0][0].startswith(f"=CMR_DETERMINE(Live!$N${first}:$N${last},")
+    assert f",Live!$N${first - 1}," in block["values"][0][0]
+    header, row = [a for a in formulas if a["start_column"] == C.LIVE_PACKED_COL]
+    assert (header["start_row"], row["start_row"]) == (first - 2, first - 1)
+    assert header["values"][0][0].startswith(f"=Results!$A${first - 1}&")
+    index = [a for a in formulas if isinstance(a["values"], str)
+             and a["values"].startswith("=INDEX(Live!")]
+    assert {a["start_row"] for a in index} == {first - 1}
+    labels = [a for a in actions if a["func"] == "setValues" and a["values"][0][0] == (
+        DETERMINATION[0].label)]
+    assert [a["start_row"] for a in labels] == [first - 2]
+
+    actions = run_script(xl, "freeze_results", titled(payload(path, len(result.facts))))
+    assert alerts(actions)[0] == f"Froze {len(result.facts):,} rows of determinations as values."
+    assert set(written(actions, DETERMINATION_COL)) == set(range(first - 1, last))
 
 
 def test_make_live_refuses_an_empty_row_among_the_convictions(xl, filled):

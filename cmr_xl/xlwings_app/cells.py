@@ -34,6 +34,7 @@ from cmr_xl.output.csv_bundle import FORMULA_LIKE
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
 from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
+from cmr_xl.workbook.reader import header_label
 
 #: The facts the rules read (results_columns: engine=True); the other columns (names, courts, case
 #: numbers...) are not converted, which saves a third of the time. A test checks that the
@@ -100,8 +101,8 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
     labels = [label.strip() for label in str(header).split(PACK_SEPARATOR)]
     rebuild = "Run the make_live script again to rebuild the Live sheet"
     positions = _fact_positions(labels, PACKED_FACTS, where="packed facts header", todo=rebuild)
-    known = {c.label for c in FACT_COLUMNS} | {c.key for c in FACT_COLUMNS}
-    unknown = [label for label in labels if label not in known]
+    known = {header_label(c.label) for c in FACT_COLUMNS} | {c.key for c in FACT_COLUMNS}
+    unknown = [label for label in labels if header_label(label) not in known]
     if unknown:
         raise InputError("packed facts header", f"unknown column(s) {', '.join(unknown)}",
                          rebuild)
@@ -221,12 +222,13 @@ def _fact_positions(header: Sequence[Any], required: Sequence[Column] = FACT_COL
                     where: str = "facts header",
                     todo: str = "Pass the Results range with its header row "
                                 "(Results!A1:AI...)") -> dict[str, int]:
-    """Where each required fact column is, found by its label (or key) in the header."""
-    names = [str(h).strip() if h is not None else "" for h in header]
+    """Where each required fact column is, found by its label (or key) in the header,
+    labels trimmed and case aside as the workbook reader finds them (reader.header_label)."""
+    names = [header_label(h) for h in header]
     positions, missing = {}, []
     for column in required:
-        if column.label in names:
-            positions[column.key] = names.index(column.label)
+        if header_label(column.label) in names:
+            positions[column.key] = names.index(header_label(column.label))
         elif column.key in names:
             positions[column.key] = names.index(column.key)
         else:

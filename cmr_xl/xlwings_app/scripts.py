@@ -35,7 +35,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,13 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criterion_specs
-from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, RESULT_COLUMNS
+from cmr_xl.rules.results_columns import (
+    DECISION,
+    DETERMINATION,
+    FACT_COLUMNS,
+    RESULT_COLUMNS,
+    Column,
+)
 from cmr_xl.workbook.content import (
     LINE_HEIGHT,
     MANIFEST_AT,
@@ -69,7 +75,10 @@ from cmr_xl.workbook.content import (
 from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1
 from cmr_xl.workbook.reader import (
     about_from_rows,
+    column_positions,
     criteria_from_rows,
+    find_header_row,
+    header_label,
     key_rows,
     scenarios_from_rows,
 )
@@ -80,7 +89,7 @@ from cmr_xl.xlwings_app.cells import (
     PACKED_FACTS,
     as_rows,
     cells_from_frame,
-    facts_from_cells,
+    facts_block,
     neutralise,
     packed_text,
 )
@@ -90,6 +99,7 @@ WRITE_ROWS = 5_000  # rows per setValues action
 #: Sheets sent ahead of a script on xlwings Server (staging.take_rows), by name.
 _STAGED: ContextVar[dict[str, list[list[Any]]] | None] = ContextVar("cmr_xl_staged", default=None)
 BOOK_SHEETS = [C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT]
+_CONVICTION_TYPE = next(c for c in FACT_COLUMNS if c.key == "conviction_type")
 
 
 @contextmanager
@@ -201,21 +211,75 @@ def _run_settings(book: xw.Book, need_file: bool = True) -> tuple[str, list[str]
     return county, [p.strip() for p in files.split(";") if p.strip()]
 
 
-def read_facts(book: xw.Book, rows: list[Sequence[Any]] | None = None) -> pd.DataFrame:
-    """The facts of Results (`rows`: the sheet's rows when already read)."""
-    rows = _rows(book, C.RESULTS) if rows is None else rows
+@dataclass(frozen=True)
+class ResultsTable:
+    """The Results sheet's rows and its header row, found as `cmr-xl recalc` finds it in a
+    saved workbook (reader.find_header_row: a title may sit above it, labels in any case),
+    so that the add-in reads the same table and writes back to the rows it came from."""
+
+    rows: list[Sequence[Any]]
+    header_row: int  # 0-based sheet row of the header
+
+    @property
+    def header(self) -> Sequence[Any]:
+        return self.rows[self.header_row]
+
+    @property
+    def body(self) -> list[Sequence[Any]]:
+        """The rows under the header (body row i is sheet row header_row + 1 + i)."""
+        return self.rows[self.header_row + 1:]
+
+    @property
+    def labels(self) -> list[str]:
+        """The header's labels as they are compared (reader.header_label)."""
+        return [header_label(v) for v in self.header]
+
+    def cols(self, columns: Sequence[Column]) -> dict[str, int]:
+        """Key -> 0-based sheet column of each of `columns`; a missing one is refused
+        with the saved-workbook reader's message, at the header row."""
+        row = self.header_row + 1
+        return column_positions(self.labels, columns, f"{C.RESULTS}!{row}:{row}")
+
+    def col(self, column: Column) -> int:
+        return self.cols([column])[column.key]
+
+
+def read_results_table(book: xw.Book, converted: bool = False) -> ResultsTable:
+    """The Results sheet, read once per script, with its header row found."""
+    rows = _rows(book, C.RESULTS, converted)
     if len(rows) < 2:
         raise InputError(f"{C.RESULTS}!A2", "has no convictions yet", "Import a DOJ file first")
-    return facts_from_cells(rows[0], rows[1:])
+    return ResultsTable(rows, find_header_row(rows, f"{C.RESULTS}!A1", FACT_COLUMNS))
+
+
+def read_facts(book: xw.Book, table: ResultsTable | None = None) -> pd.DataFrame:
+    """The facts of Results (`table`: when already read); attrs["sheet_rows"]: each
+    conviction's 0-based sheet row, where its determinations go back."""
+    table = read_results_table(book) if table is None else table
+    if not table.body:
+        row = table.header_row + 2
+        raise InputError(f"{C.RESULTS}!A{row}", "has no convictions yet",
+                         "Import a DOJ file first")
+    table.cols(FACT_COLUMNS)  # a missing column is named as `cmr-xl recalc` names it
+    block = facts_block(table.header, table.body)
+    facts = block.facts
+    facts.attrs["sheet_rows"] = (block.positions + table.header_row + 1).tolist()
+    return facts
 
 
 # --- writing ------------------------------------------------------------------------------
 
 
 def write_results(book: xw.Book, facts: pd.DataFrame, determinations: pd.DataFrame) -> None:
-    """Facts and determinations as values under the Results header, table resized."""
+    """Facts and determinations as values under the Results header, table resized. The
+    header stays on the row where it is found (a title above it is kept, and Excel
+    resizes a table only with its header row in place); row 1 in a sheet without one."""
     n = len(facts)
-    if n + 1 > C.EXCEL_MAX_ROWS:
+    try:
+        top = find_header_row(_rows(book, C.RESULTS), f"{C.RESULTS}!A1")
+    except InputError:  # an empty sheet: the header goes in row 1
+        top = 0
+    if top + n + 1 > C.EXCEL_MAX_ROWS:
         raise InputError(C.RESULTS, f"{n:,} convictions do not fit one Excel sheet "
                          f"({C.EXCEL_MAX_ROWS - 1:,} rows)",
                          "Run the county with `cmr-xl run --csv-dir`, or by court")
@@ -227,56 +291,64 @@ def write_results(book: xw.Book, facts: pd.DataFrame, determinations: pd.DataFra
         frame[column.key] = pd.Series([""] * n, dtype=object)
     rows = neutralise(cells_from_frame(frame, RESULT_COLUMNS))
     width = len(RESULT_COLUMNS)
-    sheet[0, 0].resize(1, width).raw_value = [[c.label for c in RESULT_COLUMNS]]
+    sheet[top, 0].resize(1, width).raw_value = [[c.label for c in RESULT_COLUMNS]]
     for start in range(0, n, WRITE_ROWS):
         chunk = rows[start:start + WRITE_ROWS]
-        sheet[start + 1, 0].resize(len(chunk), width).raw_value = chunk
-    if previous > n + 1:
-        sheet[n + 1, 0].resize(previous - n - 1, width).clear_contents()
+        sheet[top + 1 + start, 0].resize(len(chunk), width).raw_value = chunk
+    end = top + n + 1  # 0-based row under the table
+    if previous > end:
+        sheet[end, 0].resize(previous - end, width).clear_contents()
     for col, column in enumerate(RESULT_COLUMNS):
         if column.kind == "date" and n:
-            sheet[1, col].resize(n, 1).number_format = "yyyy-mm-dd"
+            sheet[top + 1, col].resize(n, 1).number_format = "yyyy-mm-dd"
     if C.RESULTS_TABLE in [t.name for t in sheet.tables]:
-        sheet.tables[C.RESULTS_TABLE].resize(sheet[0, 0].resize(max(n, 1) + 1, width))
+        sheet.tables[C.RESULTS_TABLE].resize(sheet[top, 0].resize(max(n, 1) + 1, width))
 
 
-def write_determinations(book: xw.Book, determinations: pd.DataFrame,
-                         header: Sequence[Any] | None = None) -> None:
-    """The determination columns of Results (`header`: its header row when already read)."""
+def write_determinations(book: xw.Book, determinations: pd.DataFrame, table: ResultsTable,
+                         sheet_rows: Sequence[int]) -> None:
+    """The determination columns of Results, each conviction's on its own sheet row
+    (`sheet_rows`, 0-based, as read_facts found them: under a title, around a gap)."""
     sheet = book.sheets[C.RESULTS]
-    header = list(_rows(book, C.RESULTS)[0] if header is None else header)
     rows = neutralise(cells_from_frame(determinations.reset_index(drop=True), DETERMINATION))
-    for first, width, offset in _determination_runs(header):  # never the DA decision between them
-        for start in range(0, len(rows), WRITE_ROWS):
-            chunk = [r[offset:offset + width] for r in rows[start:start + WRITE_ROWS]]
-            sheet[start + 1, first].resize(len(chunk), width).raw_value = chunk
+    for top, height, at in _consecutive(list(sheet_rows)):
+        for first, width, offset in _determination_runs(table):  # never the DA decision
+            for start in range(0, height, WRITE_ROWS):
+                part = rows[at + start:at + min(start + WRITE_ROWS, height)]
+                chunk = [r[offset:offset + width] for r in part]
+                sheet[top + start, first].resize(len(chunk), width).raw_value = chunk
 
 
-def _determination_runs(header: Sequence[Any]) -> list[tuple[int, int, int]]:
+def _determination_runs(table: ResultsTable) -> list[tuple[int, int, int]]:
     """The DETERMINATION columns as runs of adjacent sheet columns: (first sheet column,
     width, offset in DETERMINATION). Results puts the clerk's DA decision among them."""
-    cols = [list(header).index(c.label) for c in DETERMINATION]
+    cols = table.cols(DETERMINATION)
+    return _consecutive([cols[c.key] for c in DETERMINATION])
+
+
+def _consecutive(numbers: list[int]) -> list[tuple[int, int, int]]:
+    """Consecutive numbers (sheet rows or columns) as runs: (first, length, offset in
+    `numbers`), so that each run is written in one go."""
     runs: list[tuple[int, int, int]] = []
-    for offset, col in enumerate(cols):
-        if runs and runs[-1][0] + runs[-1][1] == col and runs[-1][2] + runs[-1][1] == offset:
+    for offset, number in enumerate(numbers):
+        if runs and runs[-1][0] + runs[-1][1] == number:
             runs[-1] = (runs[-1][0], runs[-1][1] + 1, runs[-1][2])
         else:
-            runs.append((col, 1, offset))
+            runs.append((number, 1, offset))
     return runs
 
 
-def read_decisions(book: xw.Book, rows: list[Sequence[Any]] | None = None
-                   ) -> pd.DataFrame | None:
+def read_decisions(book: xw.Book, table: ResultsTable | None = None) -> pd.DataFrame | None:
     """The DA decision and grounds of each conviction row (rows with a conviction type, as
     read_facts keeps them); a decision that is none of the dropdown's words is refused.
-    `rows`: the Results rows when already read."""
-    rows = _rows(book, C.RESULTS) if rows is None else rows
-    at = da_decision.decision_columns(rows[0])
+    `table`: the Results table when already read."""
+    table = read_results_table(book) if table is None else table
+    at = da_decision.decision_columns(table.header)
     if at is None:
         return None
-    header = [str(v or "").strip() for v in rows[0]]
-    kind = header.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
-    numbers = [n for n in range(1, len(rows)) if _cell(rows, n, kind) not in ("", None)]
+    rows, kind = table.rows, table.col(_CONVICTION_TYPE)
+    numbers = [n for n in range(table.header_row + 1, len(rows))
+               if _cell(rows, n, kind) not in ("", None)]
     cells = [_cell(rows, n, at[0]) for n in numbers]
     words, bad = da_decision.normalise_all(cells)
     if bad:
@@ -494,7 +566,7 @@ def _recalculate(book: xw.Book) -> str:
     from cmr_xl.engine.pipeline import redetermine
 
     criteria, scenarios = read_criteria(book)
-    results = _rows(book, C.RESULTS)  # read once: facts, DA decisions and header
+    results = read_results_table(book)  # read once: facts, DA decisions and header
     facts = read_facts(book, results)
     about = about_from_rows([list(row) for row in _rows(book, C.ABOUT)])
     county = str(about.get("county") or "")
@@ -508,49 +580,52 @@ def _recalculate(book: xw.Book) -> str:
         county=county, criteria=criteria, facts=facts, determinations=determinations,
         summary=summary, scenarios=scenarios, audit=audit,
         computed_by=f"cmr-xl {__version__} (add-in recalculate)")
-    write_determinations(book, determinations, results[0])
+    write_determinations(book, determinations, results, facts.attrs["sheet_rows"])
     _show(book, content)
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
 def live_formula(first: int, last: int, name: str = "CMR_DETERMINE",
-                 decisions: tuple[str, str] | None = None) -> str:
+                 decisions: tuple[str, str] | None = None, header: int = 1) -> str:
     """=CMR_DETERMINE over the Live sheet's packed facts of rows first..last (1-based);
     `name` as the runtime registers it (runtime.function_name: CMR.CMR_DETERMINE on
     xlwings Server). `decisions`: the Results column letters of DA decision and DA
     grounds, passed for the same rows (the columns argument left "" for all), so that
-    the Final outcome follows the DA as `cmr-xl recalc` makes it."""
+    the Final outcome follows the DA as `cmr-xl recalc` makes it. `header`: the 1-based
+    row of the packed header (the Live sheet's rows are Results' rows)."""
     packed = a1(0, C.LIVE_PACKED_COL).rstrip("1")
     top = C.CRITERIA_FIRST_ROW
     bottom = top + len(criterion_specs()) - 1
     decided = "" if decisions is None else (
         f',"",{C.RESULTS}!${decisions[0]}${first}:${decisions[1]}${last}')
     return (f"={name}({C.LIVE}!${packed}${first}:${packed}${last},"
-            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}$1{decided})")
+            f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}${header}{decided})")
 
 
-def _decision_letters(names: list[str]) -> tuple[str, str] | None:
+def _decision_letters(table: ResultsTable) -> tuple[str, str] | None:
     """Results' DA decision and DA grounds columns (side by side, as the writer puts
     them), or None for a workbook written before them."""
-    at = da_decision.decision_columns(names)
+    at = da_decision.decision_columns(table.header)
     if at is None:
         return None
     first, second = at
     if second != first + 1:
-        raise InputError(f"{C.RESULTS}!{a1(0, first)}", "'DA decision' and 'DA grounds' are "
-                         "not side by side", "Move 'DA grounds' right of 'DA decision', then "
-                         "run make_live again")
+        raise InputError(f"{C.RESULTS}!{a1(table.header_row, first)}",
+                         "'DA decision' and 'DA grounds' are not side by side",
+                         "Move 'DA grounds' right of 'DA decision', then run make_live again")
     return a1(0, first).rstrip("1"), a1(0, second).rstrip("1")
 
 
-def pack_formulas(names: list[str]) -> tuple[str, str]:
+def pack_formulas(table: ResultsTable) -> tuple[str, str]:
     """Excel formulas joining a Results row's engine facts into one cell (and the header
     the same way): one argument per conviction instead of 35, and Excel keeps them up
     to date when a fact is edited. Yes/no facts go through N() (TRUE -> 1), which reads
     the same in every Excel language; dates and counts are whole numbers."""
-    letters = [(column, a1(0, names.index(column.label)).rstrip("1")) for column in PACKED_FACTS]
+    cols = table.cols(PACKED_FACTS)
+    letters = [(column, a1(0, cols[column.key]).rstrip("1")) for column in PACKED_FACTS]
     joiner = f'&"{PACK_SEPARATOR}"&'
-    header = "=" + joiner.join(f"{C.RESULTS}!${letter}$1" for _, letter in letters)
+    at = table.header_row + 1
+    header = "=" + joiner.join(f"{C.RESULTS}!${letter}${at}" for _, letter in letters)
     cells = [f"INDEX({C.RESULTS}!${letter}:${letter},ROW())" for _, letter in letters]
     row = "=" + joiner.join(f"N({cell})" if column.kind == "bool" else cell
                             for (column, _), cell in zip(letters, cells, strict=True))
@@ -558,21 +633,26 @@ def pack_formulas(names: list[str]) -> tuple[str, str]:
 
 
 def _make_live(book: xw.Book) -> str:
-    table = _rows(book, C.RESULTS)  # read once: the facts and the packed cells
+    """The Live sheet's rows are Results' rows (its header on Results' header row), so
+    that each Results row's formulas read the Live row of the same number."""
+    table = read_results_table(book)  # read once: the facts and the packed cells
     facts = read_facts(book, table)
-    names = [str(name) for name in table[0]]
-    kind = names.index(next(c.label for c in FACT_COLUMNS if c.key == "conviction_type"))
-    filled = [row[kind] not in ("", None) for row in table[1:]]
+    top = table.header_row + 1  # 0-based sheet row of the first conviction
+    kind = table.col(_CONVICTION_TYPE)
+    filled = [row[kind] not in ("", None) for row in table.body]
     if not all(filled[:len(facts)]):  # the blocks address sheet rows: no gaps allowed
-        gap = filled.index(False) + 2
+        gap = top + filled.index(False) + 1
         raise InputError(f"{C.RESULTS}!A{gap}", "is an empty row among the convictions",
                          "Delete the empty rows (or sort the table), then run make_live again")
-    body = table[1:len(facts) + 1]
-    answers = [names.index(column.label) for column in DETERMINATION if column.label in names]
+    body = table.body[:len(facts)]
+    labels = table.labels
+    answers = [labels.index(c.label.casefold()) for c in DETERMINATION
+               if c.label.casefold() in labels]
     # Each row's packed facts go in and its result comes back: both count towards a call.
-    fact_columns = [names.index(column.label) for column in PACKED_FACTS]
-    letters = _decision_letters(names)
-    decided = list(da_decision.decision_columns(names) or ()) if letters else []
+    packed = table.cols(PACKED_FACTS)
+    fact_columns = [packed[column.key] for column in PACKED_FACTS]
+    letters = _decision_letters(table)
+    decided = list(da_decision.decision_columns(table.header) or ()) if letters else []
     sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] + [row[i] for i in decided]
                         for row in body],
                        [[row[i] for i in answers] for row in body] if answers else None)
@@ -581,19 +661,20 @@ def _make_live(book: xw.Book) -> str:
         book.sheets.add(C.LIVE, after=book.sheets[C.RESULTS])
     live = book.sheets[C.LIVE]
     live.clear_contents()
-    live[0, 0].resize(1, len(DETERMINATION)).raw_value = [[c.label for c in DETERMINATION]]
-    header_formula, row_formula = pack_formulas(names)
-    live[0, C.LIVE_PACKED_COL].formula = header_formula
-    live[1, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
+    live[top - 1, 0].resize(1, len(DETERMINATION)).raw_value = [[c.label for c in DETERMINATION]]
+    header_formula, row_formula = pack_formulas(table)
+    live[top - 1, C.LIVE_PACKED_COL].formula = header_formula
+    live[top, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
     name = runtime.function_name("CMR_DETERMINE")
     for start, end in bounds:  # formula2: a dynamic array that spills (classic Excel too)
-        live[start + 1, 0].formula2 = live_formula(start + 2, end + 1, name, letters)
+        live[top + start, 0].formula2 = live_formula(top + start + 1, top + end, name, letters,
+                                                     header=top)
     results = book.sheets[C.RESULTS]
+    cols = table.cols(DETERMINATION)
     for offset, column in enumerate(DETERMINATION):
-        col = names.index(column.label)
         letter = a1(0, offset).rstrip("1")
         formula = f"=INDEX({C.LIVE}!${letter}:${letter},ROW())"
-        results[1, col].resize(len(facts), 1).formula = formula
+        results[top, cols[column.key]].resize(len(facts), 1).formula = formula
     return (f"Live: {len(bounds)} ={name} block(s) of at most "
             f"{max(e - s for s, e in bounds):,} rows; criteria edits now recalculate Results. "
             "Run 'freeze_results' before sending the workbook to anyone without the add-in.")
@@ -601,14 +682,13 @@ def _make_live(book: xw.Book) -> str:
 
 def _freeze(book: xw.Book) -> str:
     results = book.sheets[C.RESULTS]
-    rows = _rows(book, C.RESULTS, converted=True)
-    header = list(rows[0])
-    for first, width, _ in _determination_runs(header):
-        values = [list(r[first:first + width]) for r in rows[1:]]
+    table = read_results_table(book, converted=True)
+    for first, width, _ in _determination_runs(table):
+        values = [list(r[first:first + width]) for r in table.body]
         for start in range(0, len(values), WRITE_ROWS):
             chunk = values[start:start + WRITE_ROWS]
-            results[start + 1, first].resize(len(chunk), width).value = chunk
-    return f"Froze {len(rows) - 1:,} rows of determinations as values."
+            results[table.header_row + 1 + start, first].resize(len(chunk), width).value = chunk
+    return f"Froze {len(table.body):,} rows of determinations as values."
 
 
 def _where_files_are() -> str:
