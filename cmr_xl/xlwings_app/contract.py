@@ -38,6 +38,8 @@ CRITERIA_FIRST_ROW = CRITERIA_HEADER_ROW + 2
 #: dismissal reasons, criteria sentences), so that scripts refresh them by key.
 MANIFEST_CELL = a1(*MANIFEST_AT)
 LIVE = "Live"
-#: The Live sheet: answers spill from A2 (one column per determination output, A:L);
-#: column N holds each conviction's engine facts packed into one cell (N1 the header).
+#: The Live sheet mirrors Results row for row: answers spill from the row below the
+#: Results header (one column per determination output, A:L); column N holds each
+#: conviction's engine facts packed into one cell (the header on Results' header row,
+#: row 1 in a workbook cmr-xl wrote).
 LIVE_PACKED_COL = 13  # 0-based: column N
