@@ -5,6 +5,9 @@ the rows parsed from a block sit among its lines (`Placed`, `walk`, `merge`)."""
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import stat
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -31,6 +34,16 @@ class NotText(Exception):
         self.nul = nul
 
 
+def _regular_file_size(handle: BinaryIO) -> int | None:
+    """The size of a regular file on disk (a pipe, socket or stream has none): how big
+    the last block can be."""
+    try:
+        status = os.fstat(handle.fileno())
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
+
+
 class Source:
     """The bytes of one file in blocks that end after a line end, each byte hashed and
     counted once as it is read (no second pass for the audit's SHA-256). A NUL byte stops
@@ -46,6 +59,7 @@ class Source:
         self.carry = b""
         self.eof = False
         self.buffer = bytearray()
+        self.expected = _regular_file_size(handle)
         # hashlib releases the GIL: hash a block while pyarrow parses it
         self.hasher = executor(max_workers=1, thread_name_prefix="cmr-xl-sha256")
         self.hashing: list[Future[None]] = []
@@ -73,8 +87,15 @@ class Source:
             return data or None
         self._hashed()  # the buffer is about to be reused
         start = len(self.carry)
-        if len(self.buffer) < start + self.step:  # with room for the next carry: reused
-            self.buffer = bytearray(start + self.step + min(self.step, 4 << 20))
+        room = self.step
+        left = None if self.expected is None else self.expected - self.size
+        if left is not None and 0 <= left < self.step:
+            # the rest of a regular file fits one block: a buffer its size (one byte more,
+            # for the read that finds the end), not a block's ~68 MB zero-filled per file
+            room = left + 1
+        if len(self.buffer) < start + room:  # with room for the next carry: reused
+            extra = min(self.step, 4 << 20) if room == self.step else 0
+            self.buffer = bytearray(start + room + extra)
         self.buffer[:start] = self.carry
         filled = start
         while True:
