@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
-from workbook_helpers import doj_file
+from workbook_helpers import clerk_workbook, doj_file
 
 from cmr_xl.cli import cli
 from cmr_xl.common.errors import InputError
@@ -116,7 +116,7 @@ def test_export_per_county_writes_one_copy_and_one_notice_for_the_county(book, t
 
 def test_courts_with_other_places_get_their_own_copy(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
-    book = _hand_made(tmp_path / "book.xlsx", {"Results": [
+    book = clerk_workbook(tmp_path / "book.xlsx", {"Results": [
         header, _case("CASC SACRAMENTO", "A1"), _case("CAMC SACRAMENTO", "A2"),
         _case("CAMC ELK  GROVE", "E1"), _case("", "N1")]})
     copies = export_court_copies(book, tmp_path / "out", send_pending=True)
@@ -251,21 +251,6 @@ def test_export_again_replaces_the_copies_in_place(book, tmp_path):
 # --- bad input: a message naming the sheet or cell, exit status 2 ---------------------------
 
 
-def _hand_made(path: Path, sheets: dict[str, list[list]]) -> Path:
-    """A workbook as a clerk could leave it; text written as strings, never formulas."""
-    book = xlsxwriter.Workbook(str(path))
-    for name, rows in sheets.items():
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(r, c, value)
-                elif value is not None:
-                    sheet.write(r, c, value)
-    book.close()
-    return path
-
-
 def _case(court: str, case: str, county: str = COUNTY, name: str = "DOE,JANE") -> list:
     values = {"person_id": "S1", "cii": "12345678", "name": name, "dob": "1970-01-01",
               "county": county, "court": court, "court_ori": "CASCSACRAMENTO",
@@ -278,7 +263,7 @@ def _case(court: str, case: str, county: str = COUNTY, name: str = "DOE,JANE") -
 
 
 def test_no_results_sheet_is_exit_2_with_a_clear_message(tmp_path):
-    book = _hand_made(tmp_path / "book.xlsx", {"Criteria": [["key", "Criterion"]]})
+    book = clerk_workbook(tmp_path / "book.xlsx", {"Criteria": [["key", "Criterion"]]})
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "sheet 'Results'" in result.output and "is missing" in result.output
@@ -288,7 +273,7 @@ def test_no_results_sheet_is_exit_2_with_a_clear_message(tmp_path):
 
 def test_a_renamed_results_sheet_is_named_in_the_message(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
-    book = _hand_made(tmp_path / "book.xlsx", {"Results (2)": [header, _case("CASC X", "1")]})
+    book = clerk_workbook(tmp_path / "book.xlsx", {"Results (2)": [header, _case("CASC X", "1")]})
     with pytest.raises(InputError) as error:
         export_court_copies(book, tmp_path / "out", send_pending=True)
     assert "Sheet 'Results (2)' holds the results: rename it back to 'Results'" in str(error.value)
@@ -297,7 +282,7 @@ def test_a_renamed_results_sheet_is_named_in_the_message(tmp_path):
 def test_a_missing_header_column_names_the_file_and_header_row(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
     header[header.index("Case number")] = "Case no."
-    book = _hand_made(tmp_path / "book.xlsx", {"Results": [header, _case("CASC X", "1")]})
+    book = clerk_workbook(tmp_path / "book.xlsx", {"Results": [header, _case("CASC X", "1")]})
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "book.xlsx, sheet Results, row 1: the column 'Case number' is missing" in result.output
@@ -305,7 +290,7 @@ def test_a_missing_header_column_names_the_file_and_header_row(tmp_path):
 
 def test_header_found_below_a_title_and_other_counties_left_out(tmp_path):
     header = [c.label for c in RESULT_COLUMNS]
-    book = _hand_made(tmp_path / "book.xlsx", {
+    book = clerk_workbook(tmp_path / "book.xlsx", {
         "Results": [["Prop 64 results, printed"], [], header, _case("CASC SACRAMENTO", "B2"),
                     _case("CASC SACRAMENTO", "A1"), _case("CASC YOLO", "Y1", county="YOLO")],
         "About": [[None, "About"], [], ["county", "County", COUNTY]]})
@@ -321,7 +306,7 @@ def test_a_determination_saved_as_an_error_or_typo_is_refused_by_cell(tmp_path):
     letter = xlsxwriter.utility.xl_col_to_name(determination)
     typo = _case("CASC X", "2")
     typo[determination] = "Eligble for Dismissal"
-    book = _hand_made(tmp_path / "typo.xlsx", {"Results": [header, _case("CASC X", "1"), typo]})
+    book = clerk_workbook(tmp_path / "typo.xlsx", {"Results": [header, _case("CASC X", "1"), typo]})
     result = invoke("export", str(book), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert (f"typo.xlsx, sheet Results, cell {letter}3: Eligibility Determination is "

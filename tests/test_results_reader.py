@@ -10,9 +10,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import xlsxwriter
 from python_calamine import CalamineWorkbook
-from workbook_helpers import county_book
+from workbook_helpers import clerk_workbook, county_book
 
 from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import cell_text, shown_column, shown_dates, typed_column
@@ -42,21 +41,11 @@ def case(number: str, cycle: str, **changes: Any) -> list[Any]:
 
 def hand_made(path: Path, results: list[list[Any]],
               about: list[list[Any]] | None = None) -> Path:
-    """A workbook with a Results sheet (strings as strings, numbers as numbers) and an
-    About sheet naming the county (and any more About rows)."""
-    book = xlsxwriter.Workbook(str(path))
-    for name, rows in (("Results", results),
-                       ("About", [[None, "About"], [], ["county", "County", COUNTY],
-                                  *(about or [])])):
-        sheet = book.add_worksheet(name)
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    sheet.write_string(r, c, value)
-                elif value is not None:
-                    sheet.write(r, c, value)
-    book.close()
-    return path
+    """A workbook with a Results sheet and an About sheet naming the county (and any more
+    About rows)."""
+    return clerk_workbook(path, {"Results": results,
+                                 "About": [[None, "About"], [], ["county", "County", COUNTY],
+                                           *(about or [])]})
 
 
 def test_recalc_and_export_find_the_same_rows_under_a_title_and_labels_in_any_case(tmp_path):

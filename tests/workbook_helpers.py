@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import xlsxwriter
 from click.testing import CliRunner, Result
 
 from cmr_xl.cli import cli
@@ -110,3 +111,19 @@ def summary_figures(summary: dict[str, Any], content: WorkbookContent
                     ) -> dict[tuple[str, ...], Any]:
     """What each keyed Summary cell should show: its figure in summary.json."""
     return {cell.key: lookup(summary, cell.key) for cell in summary_cells(content) if cell.key}
+
+
+def clerk_workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A workbook as a clerk could leave it, sheet by sheet: text written as strings (never
+    formulas), numbers as numbers, None as an empty cell."""
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    sheet.write_string(r, c, value)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    book.close()
+    return path
