@@ -131,14 +131,23 @@ def check_target(target: str | Path, inputs: Sequence[str | Path] = ()) -> None:
     check_replaceable(target)
 
 
+def open_in_office(path: Path) -> Path | None:
+    """The lock file Excel (`~$NAME`) or LibreOffice (`.~lock.NAME#`) keeps beside a
+    workbook it has open, if there is one."""
+    for lock in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
+        if lock.exists():
+            return lock
+    return None
+
+
 def check_replaceable(target: Path) -> None:
     """An existing target must be writable and not open in Excel or LibreOffice (their
-    lock files `~$NAME` and `.~lock.NAME#` beside it): one check for every command."""
-    for lock in (target.with_name(f"~${target.name}"), target.with_name(f".~lock.{target.name}#")):
-        if lock.exists():
-            raise OutputError(str(target), f"is open in Excel or LibreOffice (lock file "
-                              f"{lock.name})", "Close it and run the command again; nothing "
-                              "was written")
+    lock file beside it): one check for every command."""
+    lock = open_in_office(target)
+    if lock is not None:
+        raise OutputError(str(target), f"is open in Excel or LibreOffice (lock file "
+                          f"{lock.name})", "Close it and run the command again; nothing "
+                          "was written")
     try:
         mode = os.stat(target).st_mode
     except FileNotFoundError:

@@ -33,7 +33,7 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import cell_text, criterion_value, shown_column, shown_dates
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
 from cmr_xl.output.files import atomic_path
-from cmr_xl.output.output_set import output_set
+from cmr_xl.output.output_set import open_in_office, output_set
 from cmr_xl.rules.criteria import PROP64_SECTIONS, criteria_from_mapping, criterion_specs
 from cmr_xl.rules.outcomes import DETERMINATIONS, DISMISSAL, NOT_REVIEWED, PROP64_TYPE, REDUCTION
 from cmr_xl.rules.results_columns import RESULT_COLUMNS, Column
@@ -151,8 +151,13 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
     cases = _reviewed(cases)
     _check_determined(cases, book_path)
     said = check_decisions(cases, book_path, send_pending, SHEET_ROW)  # DA decisions
+    lock = open_in_office(book_path)
     if notes is not None:
         notes += left_out + said
+        if lock is not None:  # a clerk still editing: what the court gets is the saved file
+            notes.append(f"{book_path.name} is open in Excel or LibreOffice (lock file "
+                         f"{lock.name}): the copies hold the workbook as last saved; if you "
+                         "changed anything since, save it there and export again")
     courts = split_by_court(cases, per=per, county=source.county)
     copies = [out / name for name in file_names(courts)]
     targets = list(copies)
