@@ -55,6 +55,24 @@ def test_a_felony_written_code_first_with_an_alias_is_decided(sheet):
         "11359 HS", REDUCE)
 
 
+def test_a_possession_written_code_first_and_glued_is_dismissed_not_sent_to_review(sheet):
+    """`HS11357` (the form Code for America's pdfhook fixture writes) is HS 11357: a
+    misdemeanor possession is dismissed like any other, not held for review as unread."""
+    sheet.person().conviction("HS11357-POSS MARIJ", "20100101", level="MISDEMEANOR")
+    row = one(decide(sheet))
+    assert (row.code_section, row.determination, row.offense_kind) == (
+        "11357 HS", DISMISS, None)
+
+
+def test_a_subdivision_written_as_a_spaced_letter_is_kept(sheet):
+    """`11357 B HS` is HS 11357(b), so an office that dismisses 11357(b) and reviews the
+    rest of 11357 by hand dismisses it."""
+    sheet.person().conviction("11357 B HS-POSS MARIJ", "20100101")
+    row = one(decide(sheet, Criteria(felony_11357="hand_review",
+                                     subsection_overrides=(("11357(B)", "dismiss"),))))
+    assert (row.code_section, row.determination) == ("11357(B) HS", DISMISS)
+
+
 def test_a_stray_slash_or_zero_decimal_does_not_hide_a_conviction(sheet):
     sheet.person().conviction("/11357 HS-POSS MARIJ", "20100101", level="MISDEMEANOR")
     sheet.person().conviction("11357.0 HS-POSS MARIJ", "20100101", level="MISDEMEANOR")
@@ -231,6 +249,15 @@ def test_a_glued_11357A_count_keeps_only_prop64_relief(sheet):
     result = decide(sheet, Criteria(relief_only_prop64=True))
     last = result[result.conviction_date == "2010-01-01"].iloc[0]
     assert (last.determination, last.reason) == (DISMISS, "Only has 11357-60 charges")
+
+
+def test_a_prior_murder_written_code_first_and_glued_is_a_super_strike(sheet):
+    """`PC187` is PC 187: a prior murder conviction disqualifies the later 11359 felony
+    where the office makes a prior super strike "not eligible"."""
+    sheet.person().conviction("PC187-MURDER", "19900101") \
+        .conviction("11359", "20100101")
+    row = one(decide(sheet, Criteria(disqualify_super_strike="not_eligible")))
+    assert (row.determination, row.reason) == (NOT_ELIGIBLE, "Prior super strike (187 PC)")
 
 
 def test_a_super_strike_written_with_code_MV_disqualifies(sheet):

@@ -71,6 +71,8 @@ def _listed(name: str, text: str) -> bool:
     ("664187 PC", True),      # glued: no code has a six-digit section 664xxx
     ("182 PC/187 PC", False),  # conspiracy is not "including attempts"
     ("288A(C)(1) PC-LEWD", True),  # section 288a, subdivision (c)
+    ("PC187-MURDER", True),   # the code first and glued (pdfhook's PC496, HS11357)
+    ("PC664/PC187", True),    # an attempt, each section with its code glued before it
 ])
 def test_a_super_strike_is_found_in_every_spelling_and_only_attempts_extend_it(text, listed):
     assert _listed("super_strikes", text) is listed

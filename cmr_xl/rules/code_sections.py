@@ -2,9 +2,10 @@
 
 DOJ writes a charge as `CODE SECTION-DESCRIPTION` (`11360(A) HS-GIVE/ETC MARIJ ...`), but
 in many spellings (doj-research-file.md): subdivisions glued or spaced (`11357B2`,
-`11360 (A)`), the statute code glued, first, aliased or missing (`11359HS-`, `HS 11359`,
-`H&S`, none), compounds (`11359/11360 HS`), attempts and conspiracies (`664/11359 HS`,
-`66411357(C) HS`, `182 PC/11359 HS`) and stray marks (`/11357 HS`, `11357.0 HS`).
+`11360 (A)`, `11357 B HS`, `11357HS(B)`), the statute code glued, first, glued first,
+aliased or missing (`11359HS-`, `HS 11359`, `HS11357`, `H&S`, none), compounds
+(`11359/11360 HS`), attempts and conspiracies (`664/11359 HS`, `66411357(C) HS`,
+`182 PC/11359 HS`, `PC664/HS11359`) and stray marks (`/11357 HS`, `11357.0 HS`).
 
 One small reader serves every list the law uses (Prop 64, super strikes, PC 290, related
 charges): a scanner that reads a *chain* of sections with their subdivisions and codes,
@@ -53,10 +54,20 @@ _NUMBER = re.compile(r"(\d+)(?:\.(\d+)|,(\d{1,2})(?![0-9]))?([A-Z][A-Z0-9]*)?")
 #: digits or more when no code was written yet (`484-487(A) PC`); before or after an
 #: attempt or conspiracy marker also `-`, `.` or a space (`664-11357`, `189.1 664 PC`).
 _JOIN = re.compile(r" ?[/+] ?(?=[0-9])")
+#: `11359 & 11360 HS`, `11359 AND 11360 HS`, `HS 11359, HS 11360`: a list joins sections
+#: only when the next one carries its own statute code (`11359 HS, 180 DAYS` is no list).
+_JOIN_LISTED = re.compile(r" ?& ?| AND |, ?")
 _JOIN_DASH = re.compile(r" ?- ?(?=[0-9]{3})")
 _JOIN_MARKER = re.compile(r"(?: ?[-+] ?| )(?=" + inchoate_marker_pattern() + r"(?![0-9]))")
 _JOIN_AFTER_MARKER = re.compile(r"[ .\-+] ?(?=[0-9])")
+_JOIN_BEFORE_CODE = re.compile(r" ?[/+] ?")
+#: Between a section and its code: a point, a dash, a space (`11357.HS`, `11357(B)-HS`).
+_BEFORE_CODE = re.compile(r"\.? ?-? ?")
 _SUBDIVISIONS = re.compile(rf"(?:\s?{_SUBDIVISION})+")
+_GLUED_SUBDIVISIONS = re.compile(rf"(?:{_SUBDIVISION})+")
+#: `11357 B HS`, `11357 A1 HS`, `11360-A HS`: a subdivision standing alone between a
+#: section and its code.
+_SPACED_LETTER = re.compile(r"[ -]([A-Z][0-9]{0,2})(?=[ -])")
 _ONE_SUBDIVISION = re.compile(_SUBDIVISION)
 _STRAY_START = re.compile(r"[\s/\-*.#:,;]*")
 
@@ -123,6 +134,7 @@ class _Spelling:
 
     aliases: dict[str, str]
     alias_pattern: re.Pattern[str]
+    code_before_number: re.Pattern[str]
     glued_aliases: tuple[str, ...]
     code_when_missing: dict[str, str]
     inchoate: dict[str, dict]
@@ -139,6 +151,9 @@ def _spelling() -> _Spelling:
     return _Spelling(
         aliases=aliases,
         alias_pattern=pattern,
+        # `HS 11359`, and glued `HS11357`, `H&S11360(A)`, `PC664/HS11359`
+        code_before_number=re.compile("(" + "|".join(re.escape(a) for a in ordered)
+                                      + r") ?(?=[0-9])"),
         glued_aliases=tuple(a for a in ordered if a.isalnum()),
         code_when_missing={str(k): v for k, v in data["code_when_missing"]["value"].items()},
         inchoate={str(k): v for k, v in data["inchoate"].items()},
@@ -169,11 +184,33 @@ def _split_glued_code(tail: str) -> tuple[str, str | None]:
 
 def _code_at(text: str, position: int) -> tuple[str | None, int]:
     """A statute code at `position` (after at most one space), and where it ends."""
-    start = re.compile(r"\.? ?").match(text, position).end()
+    start = _BEFORE_CODE.match(text, position).end()
     found = _spelling().alias_pattern.match(text, start)
     if not found:
         return None, position
     return _spelling().aliases[found.group(1)], found.end()
+
+
+def _code_before(text: str, position: int) -> tuple[str | None, int]:
+    """A statute code written before its section (`HS 11359`, glued `HS11359`): the code
+    and where the section starts, or (None, position)."""
+    found = _spelling().code_before_number.match(text, position)
+    if not found:
+        return None, position
+    return _spelling().aliases[found.group(1)], found.end()
+
+
+def _has_own_code(text: str, position: int) -> bool:
+    """The section at `position` is written with its statute code, before or after it."""
+    if _code_before(text, position)[0]:
+        return True
+    number = _NUMBER.match(text, position)
+    if not number:
+        return False
+    if number.group(4) and _split_glued_code(number.group(4))[1]:
+        return True
+    after = _SUBDIVISIONS.match(text, number.end())
+    return _code_at(text, after.end() if after else number.end())[0] is not None
 
 
 def _split_marker(digits: str, decimal: str | None) -> tuple[str | None, str, str | None]:
@@ -197,6 +234,7 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
     notes: list[str] = []
     spelling = _spelling()
     while True:
+        lead_code, position = _code_before(text, position) if items else (None, position)
         number = _NUMBER.match(text, position)
         if not number:
             break
@@ -212,6 +250,10 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
             decimal = None
         section = f"{digits}.{decimal}" if decimal else digits
         subsection = ""
+        if not tail:  # `11357 B HS`: a spaced letter, read only when a statute code follows
+            spaced = _SPACED_LETTER.match(text, position)
+            if spaced and _code_at(text, spaced.end())[0]:
+                glued, position = spaced.group(1), spaced.end()
         written = _SUBDIVISIONS.match(text, position)
         if written and not code:
             subsection = "".join(f"({part})" for part in _ONE_SUBDIVISION.findall(written.group(0)))
@@ -221,9 +263,24 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
             glued = ""
         if code is None:
             code, position = _code_at(text, position)
+        if code is None:
+            code = lead_code
+        elif not subsection:  # `11357HS(B)`: subdivisions written after the code
+            after = _GLUED_SUBDIVISIONS.match(text, position)
+            if after:
+                subsection = "".join(f"({p})" for p in _ONE_SUBDIVISION.findall(after.group(0)))
+                position = after.end()
         items.append({"section": section, "glued": glued, "subsection": subsection, "code": code})
         last = items[-1]
         joined = _JOIN.match(text, position) or _JOIN_MARKER.match(text, position)
+        if not joined:  # `PC664/HS11359`: the next section opens with its code
+            slash = _JOIN_BEFORE_CODE.match(text, position)
+            if slash and _code_before(text, slash.end())[0]:
+                joined = slash
+        if not joined:
+            listed = _JOIN_LISTED.match(text, position)
+            if listed and _has_own_code(text, listed.end()):
+                joined = listed
         if not joined and last["code"] is None:
             joined = _JOIN_DASH.match(text, position)
         if not joined and last["section"] in spelling.inchoate and not last["subsection"]:
@@ -261,13 +318,7 @@ def _reading(items: list[dict], notes: list[str], code_first: str | None) -> Rea
 
 
 def _read_at(text: str, position: int) -> Reading | None:
-    code_first = None
-    found = _spelling().alias_pattern.match(text, position)
-    if found:
-        after = found.end() + (1 if text[found.end():found.end() + 1] == " " else 0)
-        if not text[after:after + 1].isdigit():
-            return None
-        code_first, position = _spelling().aliases[found.group(1)], after
+    code_first, position = _code_before(text, position)
     if not text[position:position + 1].isdigit():
         return None
     items, notes = _scan_chain(text, position)
