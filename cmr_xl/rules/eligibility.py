@@ -514,7 +514,7 @@ def _fallback(determination: np.ndarray, reason: np.ndarray, decided: np.ndarray
     """Unreachable with valid criteria (every row has a baseline action); kept so that
     no row can ever leave without a determination."""
     determination[~decided & (determination == "")] = HAND_REVIEW
-    reason[reason == ""] = "No rule applied: review by hand"
+    reason[reason == ""] = load_law("decision_order")["no_rule_reason"]
 
 
 def _outcome_masks(determination: np.ndarray) -> dict[str, np.ndarray]:

@@ -9,6 +9,7 @@ the DOJ file again. Everything is columnar: per-person work is done with group-b
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 import numpy as np
@@ -499,9 +500,20 @@ def _fact_table(c: pd.DataFrame) -> pd.DataFrame:
 SET_ASIDE_COLUMNS = ("source_file", "source_line", "person_id", "cii", "county",
                      "conviction_date", "offense", "convicted_offense", "comment",
                      "set_aside_reason", "detail")
-OTHER_COUNTY = "Conviction in another county"
-NO_COUNTY = "Court step names no county"
-CONVICTED_OF_OTHER = "Convicted of another offense"
+_SET_ASIDE = load_law("decision_order")["set_aside"]
+OTHER_COUNTY = _SET_ASIDE["other_county"]["reason"]
+NO_COUNTY = _SET_ASIDE["no_county"]["reason"]
+CONVICTED_OF_OTHER = _SET_ASIDE["convicted_of_other"]["reason"]
+
+
+def _filled_in(template: str, **columns: pd.Series) -> pd.Series:
+    """`template`'s {fields} filled from columns of the same rows, as whole columns."""
+    text = pd.Series("", index=next(iter(columns.values())).index, dtype=object)
+    for literal, field, _spec, _conversion in string.Formatter().parse(template):
+        text = text + literal
+        if field:
+            text = text + columns[field].astype(object)
+    return text
 
 
 def _set_aside_table(rows: pd.DataFrame, county: str) -> pd.DataFrame:
@@ -513,10 +525,11 @@ def _set_aside_table(rows: pd.DataFrame, county: str) -> pd.DataFrame:
     reason = np.where(here == "", NO_COUNTY, np.where(
         here != county.strip().upper(), OTHER_COUNTY, CONVICTED_OF_OTHER))
     detail = np.where(
-        reason == OTHER_COUNTY, "court step in " + here + " county",
-        np.where(reason == NO_COUNTY, "check whether the court is in this county",
-                 "convicted of " + rows["code_section"].fillna("an offense not read") + " ("
-                 + rows["section_source"].fillna("") + "), not HS 11357-11360"))
+        reason == OTHER_COUNTY, _filled_in(_SET_ASIDE["other_county"]["detail"], county=here),
+        np.where(reason == NO_COUNTY, _SET_ASIDE["no_county"]["detail"],
+                 _filled_in(_SET_ASIDE["convicted_of_other"]["detail"],
+                            section=rows["code_section"].fillna("an offense not read"),
+                            source=rows["section_source"].fillna(""))))
     return pd.DataFrame({
         "source_file": rows[SOURCE_FILE].to_numpy(),
         "source_line": rows[SOURCE_LINE].astype("int64").to_numpy(),

@@ -46,7 +46,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
         "sentence_unit_days": ("dated", dict),
     },
     "decision_order": {"rules": list, "missing_fact_reason": str,
-                       "still_serving_reason": str, "related_charge": dict, "relief": dict},
+                       "still_serving_reason": str, "no_rule_reason": str,
+                       "related_charge": dict, "set_aside": dict, "relief": dict},
     "criteria": {"criteria": list, "choices": dict},
     "offense_text": {"codes": dict, "inchoate": dict, "levels": dict, "unknown_level": str},
 }
