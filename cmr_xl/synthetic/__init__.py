@@ -3,8 +3,9 @@ Outside the engine: only the CLI (`generate`, `demo`), tests and bench import it
 import-linter contract keeps the engine and the adapters from doing so).
 
 The entry is `generator` (its docstring maps the other modules). What is exported here is
-the interface; a name with a leading underscore in a module of this package is shared
-between its modules only."""
+the interface for the rest of the project. Inside the package, a module's names without
+a leading underscore are the ones the other modules of the package import; a name with a
+leading underscore is used by its own module only."""
 
 from cmr_xl.synthetic.generator import (
     MAX_PEOPLE,

@@ -23,11 +23,11 @@ SENTENCES: dict[str, tuple[tuple[str, int, int, str], ...]] = {
     "prison_serving": (("PRISON", 6, 12, "Y"), ("PRISON", 1, 4, "Y")),
     "prison_life": (("PRISON", 15, 25, "Y"), ("PRISON", 1, 10, "Y")),
 }
-_SENT_NAMES = tuple(SENTENCES)
-_T = {name: i for i, name in enumerate(_SENT_NAMES)}
+SENT_NAMES = tuple(SENTENCES)
+T = {name: i for i, name in enumerate(SENT_NAMES)}
 # P(template) for the main count of a conviction, by level (felony, misdemeanor,
 # infraction), and for a further convicted count of the same case.
-_SENTENCE_P = {
+SENTENCE_P = {
     0: {"probation_jail": 0.30, "probation_jail_jail": 0.20, "jail": 0.10, "prison": 0.20,
         "prison_enhanced": 0.20},
     1: {"none": 0.08, "probation": 0.22, "probation_jail": 0.40, "jail": 0.20,
@@ -35,8 +35,8 @@ _SENTENCE_P = {
     2: {"none": 0.85, "probation": 0.15},
     3: {"none": 0.30, "jail": 0.40, "probation": 0.30},
 }
-_LOC_CODES = {"PROBATION": "B", "JAIL": "J", "PRISON": "P"}
-_UNITS = {"D": "DAYS", "M": "MONTHS", "Y": "YEARS"}
+LOC_CODES = {"PROBATION": "B", "JAIL": "J", "PRISON": "P"}
+UNITS = {"D": "DAYS", "M": "MONTHS", "Y": "YEARS"}
 
 DISPOSITIONS = (
     "", "CONVICTED", "CONVICTED-PROBATION", "CONVICTED-JAIL", "CONVICTED-PRISON",
@@ -47,11 +47,11 @@ DISPOSITIONS = (
 # 0 CONV_STAT_DESCR (FELONY/MISDEMEANOR/INFRACTION), 1 empty status with the OFFENSE_TOC
 # letter; then unknown levels, each rare: 2 status `F`, 3 `FEL`, 4 `UNKNOWN`, 6 both
 # empty, 7 empty status with TOC `N`; and 5 `felony` in lower case (still a felony).
-_LEVEL_FORM_P = (0.9415, 0.05, 0.0015, 0.0015, 0.001, 0.002, 0.001, 0.001)
-_LOWER_FELONY = 5
-_STATUS_DESCR = ("FELONY", "MISDEMEANOR", "INFRACTION", "", "F", "FEL", "UNKNOWN", "felony")
-_STATUS_CODE = ("F", "M", "I", "", "", "", "", "F")
-_TOC = ("F", "M", "I", "", "N")
+LEVEL_FORM_P = (0.9415, 0.05, 0.0015, 0.0015, 0.001, 0.002, 0.001, 0.001)
+LOWER_FELONY = 5
+STATUS_DESCR = ("FELONY", "MISDEMEANOR", "INFRACTION", "", "F", "FEL", "UNKNOWN", "felony")
+STATUS_CODE = ("F", "M", "I", "", "", "", "", "F")
+TOC = ("F", "M", "I", "", "N")
 
 
 STEP_TYPES = (
@@ -65,7 +65,7 @@ AGENCIES = (
     ("MC", "MUNICIPAL COURT", "CAMC"), ("PR", "PROBATION DEPARTMENT", "CAPR"),
     ("CO", "CORONER", "CACO"),
 )
-_PD, _SO, _HP, _SC, _MC, _PR, _CO = range(7)
+PD, SO, HP, SC, MC, PR, CO = range(7)
 _ORI_SUFFIXES = ("0100", "0000", "9600", None, None, "0130", "0120")  # None: court, by name
 PRISONS = (
     ("CDC SAN QUENTIN", "MARIN"), ("CDC FOLSOM", "SACRAMENTO"), ("CDC CORCORAN", "KINGS"),
@@ -74,15 +74,15 @@ PRISONS = (
 )
 
 
-_PARTS_OF = np.array([len(SENTENCES[t]) for t in _SENT_NAMES])
-_HAS_LOC = {loc: np.array([any(part[0] == loc for part in SENTENCES[t]) for t in _SENT_NAMES])
-            for loc in ("PROBATION", "JAIL", "PRISON")}
+PARTS_OF = np.array([len(SENTENCES[t]) for t in SENT_NAMES])
+HAS_LOC = {loc: np.array([any(part[0] == loc for part in SENTENCES[t]) for t in SENT_NAMES])
+           for loc in ("PROBATION", "JAIL", "PRISON")}
 # The disposition suffix DOJ sometimes adds (CONVICTED-JAIL): the last part's place.
-_MAIN_LOC = np.array([("", "PROBATION", "JAIL", "PRISON").index(SENTENCES[t][-1][0])
-                      if SENTENCES[t] else 0 for t in _SENT_NAMES])
+MAIN_LOC = np.array([("", "PROBATION", "JAIL", "PRISON").index(SENTENCES[t][-1][0])
+                     if SENTENCES[t] else 0 for t in SENT_NAMES])
 
 
-def _agency_table() -> list[tuple[str, str, str, str, str, str]]:
+def agency_table() -> list[tuple[str, str, str, str, str, str]]:
     """(ORI code, ORI description, type, type description, county number, county) for
     every agency of every county, then the prisons. Court codes are CASC<COUNTY>
     (CAMC<COUNTY> for the municipal courts before 1998); others CA<county no.><agency>."""

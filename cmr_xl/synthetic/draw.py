@@ -10,10 +10,10 @@ import numpy as np
 
 from cmr_xl.engine.counties import california_counties
 from cmr_xl.rules.law import load_law, prop64_effective_date, statewide_as_of
-from cmr_xl.synthetic.arrays import _day, _pick
-from cmr_xl.synthetic.offenses import _Offenses, _offenses
+from cmr_xl.synthetic.arrays import day_number, pick
+from cmr_xl.synthetic.offenses import Offenses, load_offenses
 
-_EVERY_FEATURE_FROM = 100  # people: from this size on, a file shows every feature
+EVERY_FEATURE_FROM = 100  # people: from this size on, a file shows every feature
 
 
 @cache
@@ -22,31 +22,31 @@ def _county_populations() -> np.ndarray:
 
 
 @dataclass
-class _Draw:
+class Draw:
     """The random source and the fixed facts every drawing step needs."""
 
     rng: np.random.Generator
-    off: _Offenses
+    off: Offenses
     home: int  # county number - 1 of the file's county
     elsewhere: np.ndarray  # weights of the other counties
     effective: int  # Prop 64 in force (days)
     as_of: int
 
     @classmethod
-    def start(cls, county: str, seed: int) -> _Draw:
+    def start(cls, county: str, seed: int) -> Draw:
         """The draw of the file of `county` and `seed`: the stream is seeded with the
         county as well, so two counties with one seed are not the same people."""
         counties = california_counties()
         home = counties.index(county)
         elsewhere = _county_populations().copy()
         elsewhere[home] = 0.0
-        return cls(rng=np.random.Generator(np.random.PCG64([seed, home + 1])), off=_offenses(),
-                   home=home, elsewhere=elsewhere, effective=_day(prop64_effective_date()),
-                   as_of=_day(statewide_as_of()))
+        return cls(rng=np.random.Generator(np.random.PCG64([seed, home + 1])), off=load_offenses(),
+                   home=home, elsewhere=elsewhere, effective=day_number(prop64_effective_date()),
+                   as_of=day_number(statewide_as_of()))
 
     def place(self, second: np.ndarray, p_home: float, p_second: float) -> np.ndarray:
         """A county per event: home, the person's second county, or anywhere else."""
         v = self.rng.random(len(second))
-        anywhere = _pick(self.rng, self.elsewhere, len(second))
+        anywhere = pick(self.rng, self.elsewhere, len(second))
         return np.where(v < p_home, self.home, np.where(v < p_home + p_second, second,
                                                         anywhere))

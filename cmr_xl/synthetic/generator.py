@@ -41,12 +41,12 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.doj.doj_format import DOJ_COLUMNS
 from cmr_xl.engine.counties import california_counties, county_name
 from cmr_xl.output.files import atomic_path
-from cmr_xl.synthetic.columns import _event_columns
-from cmr_xl.synthetic.draw import _Draw
-from cmr_xl.synthetic.history import _Charges, _Cycles, _draw_charges, _draw_cycles
-from cmr_xl.synthetic.layout import _Plan, _write
-from cmr_xl.synthetic.people import _draw_people, _People, _person_columns
-from cmr_xl.synthetic.steps import _Counts, _draw_counts, _draw_parts, _draw_steps, _Parts, _Steps
+from cmr_xl.synthetic.columns import event_columns
+from cmr_xl.synthetic.draw import Draw
+from cmr_xl.synthetic.history import Charges, Cycles, draw_charges, draw_cycles
+from cmr_xl.synthetic.layout import Plan, write_plan
+from cmr_xl.synthetic.people import People, draw_people, person_columns
+from cmr_xl.synthetic.steps import Counts, Parts, Steps, draw_counts, draw_parts, draw_steps
 
 MAX_PEOPLE = 1_000_000
 
@@ -82,7 +82,7 @@ def generate_doj_file(
     _check_numbers(people, seed)
     target = Path(path)
     with atomic_path(target) as partial, open(partial, "wb") as out:
-        rows = _write(_plan(name, people, seed), out, header)
+        rows = write_plan(_plan(name, people, seed), out, header)
     return GeneratedFile(target, people, rows, name, seed)
 
 
@@ -91,7 +91,7 @@ def generate_doj_text(*, county: str, people: int, seed: int, header: bool = Tru
     name = county_name(county)
     _check_numbers(people, seed)
     out = io.BytesIO()
-    _write(_plan(name, people, seed), out, header)
+    write_plan(_plan(name, people, seed), out, header)
     return out.getvalue().decode("utf-8")
 
 
@@ -129,37 +129,37 @@ def _check_numbers(people: int, seed: int) -> None:
 class _Drawn:
     """Everything drawn for a file, before any text."""
 
-    d: _Draw
-    pp: _People
-    cyc: _Cycles
-    ch: _Charges
-    st: _Steps
-    ct: _Counts
-    parts: _Parts
+    d: Draw
+    pp: People
+    cyc: Cycles
+    ch: Charges
+    st: Steps
+    ct: Counts
+    parts: Parts
 
 
 def _draw_all(county: str, people: int, seed: int) -> _Drawn:
     """Draw every person, cycle, step, count and sentence part."""
-    d = _Draw.start(county, seed)
-    pp = _draw_people(d, people)
-    cyc = _draw_cycles(d, pp)
-    ch = _draw_charges(d, pp, cyc)
-    st = _draw_steps(d, pp, cyc, ch)
-    ct = _draw_counts(d, cyc, ch, st)
-    return _Drawn(d, pp, cyc, ch, st, ct, _draw_parts(d, ch, ct))
+    d = Draw.start(county, seed)
+    pp = draw_people(d, people)
+    cyc = draw_cycles(d, pp)
+    ch = draw_charges(d, pp, cyc)
+    st = draw_steps(d, pp, cyc, ch)
+    ct = draw_counts(d, cyc, ch, st)
+    return _Drawn(d, pp, cyc, ch, st, ct, draw_parts(d, ch, ct))
 
 
-def _plan(county: str, people: int, seed: int) -> _Plan:
+def _plan(county: str, people: int, seed: int) -> Plan:
     """Draw the file, then say how each column is written from the draws."""
     drawn = _draw_all(county, people, seed)
     d, pp, cyc, ch, st, ct, parts = (drawn.d, drawn.pp, drawn.cyc, drawn.ch, drawn.st,
                                      drawn.ct, drawn.parts)
     columns = {c: "#" if c.endswith("_SEG_SEP") else "" for c in DOJ_COLUMNS}
     columns["END_OF_REC"] = "#\n"
-    columns.update(_person_columns(d, pp))
-    columns.update(_event_columns(d, pp, cyc, ch, st, ct, parts))
+    columns.update(person_columns(d, pp))
+    columns.update(event_columns(d, pp, cyc, ch, st, ct, parts))
     sizes = [people, len(cyc.person), len(st.cycle), len(ct.step), len(parts.count)]
     parents = [np.zeros(0, dtype=np.int64), cyc.person, st.cycle, ct.step, parts.count]
     starts = [np.concatenate([[0], np.cumsum(np.bincount(parents[k + 1], minlength=sizes[k]))])
               for k in range(4)]
-    return _Plan(columns, starts, parents, sizes)
+    return Plan(columns, starts, parents, sizes)

@@ -16,10 +16,10 @@ from cmr_xl.doj.doj_format import DOJ_COLUMNS
 
 BATCH_ROWS = 200_000  # rows joined and written at a time: bounded memory, reused pages
 #: The levels a column is written at; each item of one is under one item of the level above.
-_PERSON, _CYCLE, _STEP, _COUNT, _ROW = range(5)
+PERSON, CYCLE, STEP, COUNT, ROW = range(5)
 
 
-def _csv(values: list[str] | tuple[str, ...]) -> pa.Array:
+def csv_quoted(values: list[str] | tuple[str, ...]) -> pa.Array:
     """A table of texts, each quoted the CSV way when it must be."""
     out = []
     for v in values:
@@ -29,7 +29,7 @@ def _csv(values: list[str] | tuple[str, ...]) -> pa.Array:
     return pa.array(out, type=pa.string())
 
 
-def _numbers(values: np.ndarray, width: int = 0, empty: np.ndarray | None = None) -> pa.Array:
+def number_texts(values: np.ndarray, width: int = 0, empty: np.ndarray | None = None) -> pa.Array:
     """Integers as text, zero-padded to `width`; empty text where `empty` (or < 0)."""
     values = np.asarray(values, dtype=np.int64)
     mask = values < 0 if empty is None else (empty | (values < 0))
@@ -41,12 +41,12 @@ def _numbers(values: np.ndarray, width: int = 0, empty: np.ndarray | None = None
     return text
 
 
-ColumnSpec = str | tuple[int, Callable[["_Batch"], pa.Array]]
+ColumnSpec = str | tuple[int, Callable[["Batch"], pa.Array]]
 
 
 @dataclass
-class _Plan:
-    """The whole file as arrays; text is produced batch by batch by `_write`."""
+class Plan:
+    """The whole file as arrays; text is produced batch by batch by `write_plan`."""
 
     columns: dict[str, ColumnSpec]  # a constant, or (level, text of a batch at that level)
     starts: list[np.ndarray]  # starts[L][i]: first item of level L+1 under item i of L
@@ -54,36 +54,36 @@ class _Plan:
     sizes: list[int]  # items per level
 
 
-def _text(level: int, table: pa.Array, codes: np.ndarray) -> tuple[int, Callable]:
+def text_column(level: int, table: pa.Array, codes: np.ndarray) -> tuple[int, Callable]:
     """Column whose values are `table[codes]`."""
     return level, lambda b: table.take(b.cut(level, codes))
 
 
-def _number(level: int, values: np.ndarray, width: int = 0,
-            empty: np.ndarray | None = None) -> tuple[int, Callable]:
+def number_column(level: int, values: np.ndarray, width: int = 0,
+                  empty: np.ndarray | None = None) -> tuple[int, Callable]:
     """Column of integers (zero-padded to `width`; empty where `empty` or negative)."""
-    return level, lambda b: _numbers(
+    return level, lambda b: number_texts(
         b.cut(level, values), width, None if empty is None else b.cut(level, empty))
 
 
-def _coded(prefix: str, values: np.ndarray, width: int, suffix: str = "",
-           last_digit: np.ndarray | None = None) -> tuple[int, Callable]:
+def coded_column(prefix: str, values: np.ndarray, width: int, suffix: str = "",
+                 last_digit: np.ndarray | None = None) -> tuple[int, Callable]:
     """Person column such as `999` + 6 digits or 6 digits + `ZZ` + 1 digit; empty where
     `values` < 0."""
-    def build(b: _Batch) -> pa.Array:
-        nums = b.cut(_PERSON, values)
-        parts = [prefix, _numbers(nums, width), suffix]
+    def build(b: Batch) -> pa.Array:
+        nums = b.cut(PERSON, values)
+        parts = [prefix, number_texts(nums, width), suffix]
         if last_digit is not None:
-            parts.append(_numbers(b.cut(_PERSON, last_digit)))
+            parts.append(number_texts(b.cut(PERSON, last_digit)))
         return pc.if_else(pa.array(nums < 0), "", pc.binary_join_element_wise(*parts, ""))
-    return _PERSON, build
+    return PERSON, build
 
 
 @dataclass
-class _Batch:
+class Batch:
     """One batch of whole people: the item range of every level."""
 
-    plan: _Plan
+    plan: Plan
     lo: list[int]
     hi: list[int]
 
@@ -107,7 +107,7 @@ def _runs(columns: dict[str, ColumnSpec]) -> list[tuple[int, list]]:
         spec = columns[name]
         if isinstance(spec, str):
             if not runs:
-                runs.append((_ROW, []))
+                runs.append((ROW, []))
             items = runs[-1][1]
             if items and isinstance(items[-1], str):
                 items[-1] += "," + spec
@@ -122,24 +122,24 @@ def _runs(columns: dict[str, ColumnSpec]) -> list[tuple[int, list]]:
     return runs
 
 
-def _batches(plan: _Plan) -> list[_Batch]:
+def _batches(plan: Plan) -> list[Batch]:
     """Whole people, about BATCH_ROWS rows at a time."""
     person_rows = plan.starts[0]
     for k in range(1, 4):
         person_rows = plan.starts[k][person_rows]
     cuts = np.searchsorted(person_rows, np.arange(BATCH_ROWS, person_rows[-1], BATCH_ROWS))
-    bounds = np.unique(np.concatenate([[0], cuts, [plan.sizes[_PERSON]]]))
+    bounds = np.unique(np.concatenate([[0], cuts, [plan.sizes[PERSON]]]))
     batches = []
     for p0, p1 in zip(bounds[:-1], bounds[1:], strict=True):
         lo, hi = [int(p0)], [int(p1)]
         for k in range(4):
             lo.append(int(plan.starts[k][lo[-1]]))
             hi.append(int(plan.starts[k][hi[-1]]))
-        batches.append(_Batch(plan, lo, hi))
+        batches.append(Batch(plan, lo, hi))
     return batches
 
 
-def _lines(batch: _Batch, runs: list[tuple[int, list]]) -> pa.Array:
+def _lines(batch: Batch, runs: list[tuple[int, list]]) -> pa.Array:
     """The batch's CSV lines: each run joined at its own level, then repeated to rows."""
     pieces = []
     for level, items in runs:
@@ -147,13 +147,13 @@ def _lines(batch: _Batch, runs: list[tuple[int, list]]) -> pa.Array:
         joined = values[0] if len(values) == 1 else pc.binary_join_element_wise(*values, ",")
         if isinstance(joined, str):
             joined = pa.scalar(joined)
-        elif level != _ROW:
-            joined = joined.take(batch.up(_ROW, level))
+        elif level != ROW:
+            joined = joined.take(batch.up(ROW, level))
         pieces.append(joined)
     return pc.binary_join_element_wise(*pieces, ",")
 
 
-def _write(plan: _Plan, out: BinaryIO, header: bool) -> int:
+def write_plan(plan: Plan, out: BinaryIO, header: bool) -> int:
     """Write the header (if asked) and every row; returns the number of rows."""
     if header:
         out.write((",".join(DOJ_COLUMNS) + "\n").encode("utf-8"))
@@ -163,4 +163,4 @@ def _write(plan: _Plan, out: BinaryIO, header: bool) -> int:
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1,
                                 offset=lines.offset * 4)
         out.write(memoryview(lines.buffers()[2])[offsets[0]:offsets[-1]])
-    return plan.sizes[_ROW]
+    return plan.sizes[ROW]

@@ -12,7 +12,7 @@ from functools import cache
 
 import numpy as np
 
-from cmr_xl.synthetic.arrays import _pick
+from cmr_xl.synthetic.arrays import pick
 
 # Offenses, as DOJ writes them: `SECTION CODE-DESCRIPTION`.
 # Each entry: (OFFENSE_DESCR, P(felony), P(misdemeanor), weight); the remaining
@@ -65,7 +65,7 @@ PROP64_NAMED: tuple[tuple[str, float, float, float, str], ...] = (
     ("182 PC/11359 HS-CONSPIRACY:POSS MARIJ FOR SALE", 0.9, 0.1, 0.08, "11359 HS"),
 )
 #: Felony-prone Prop 64 offenses (indexes above) for people still serving a Prop 64 term.
-_SERVING_PROP64 = (5, 8, 10, 11, 14)
+SERVING_PROP64 = (5, 8, 10, 11, 14)
 _INFRACTION_FROM_2011 = "11357(B) HS"  # SB 1449 (2010) made it an infraction
 
 
@@ -94,7 +94,7 @@ PC290_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
     ("311.11(A) PC-POSSESS/ETC OBSCENE MATTER:MINOR", 0.6, 0.4, 2.0),
     ("286(B)(1) PC-SODOMY W/PERSON UNDER 18", 0.7, 0.3, 0.5),
 )
-_SEX_SUPER_STRIKES = 4  # the first entries of PC290_OFFENSES
+SEX_SUPER_STRIKES = 4  # the first entries of PC290_OFFENSES
 
 #: Charges some counties dismiss with a Prop 64 count of the same case.
 RELATED_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
@@ -152,7 +152,7 @@ LOOKALIKE_OFFENSES: tuple[tuple[str, float, float, float], ...] = (
     ("23222(B) VC-POSS MARIJ WHILE DRIVING", 0.0, 0.3, 0.4),
 )
 #: Serious felonies (indexes into OTHER_OFFENSES) for people still serving a long term.
-_SERVING_OTHER = (5, 9, 10, 21, 23, 24)
+SERVING_OTHER = (5, 9, 10, 21, 23, 24)
 
 REGISTRATION_OFFENSE = "290 PC-REGISTRATION OF SEX OFFENDER"
 
@@ -169,7 +169,7 @@ PLEAS = (
 # A charge only in COMMENT_TEXT, written: 0 as in OFFENSE_DESCR, 1 `CHARGE 11359 HS POSS
 # ...`, 2 `CNT 01 CHRG-11359 HS POSS MJ FOR SALE`, 3 `CNT 02 11357(A) POSS` (no code: Prop
 # 64 sections only, which exist only in HS).
-_COMMENT_STYLE_P = (0.35, 0.25, 0.25, 0.15)
+COMMENT_STYLE_P = (0.35, 0.25, 0.25, 0.15)
 
 
 # What else COMMENT_TEXT says: court remarks, and (the mention forms) a Prop 64 section
@@ -178,31 +178,31 @@ COMMENTS = (
     "SENTENCE SUSPENDED", "CONCURRENT", "CREDIT FOR TIME SERVED", "PLEA NOLO CONTENDERE",
     "FINE PAID", "PROBATION MODIFIED", "DEFT FAILED TO APPEAR",
 )
-_MENTION_SECTIONS = ("11357 HS", "11358 HS", "11359 HS", "11360(A) HS")
-_MENTION_FORMS = ("ORIG CHG {} AMENDED", "PLEA TO LESSER; CHARGED {}", "ALSO CHARGED {}")
+MENTION_SECTIONS = ("11357 HS", "11358 HS", "11359 HS", "11360(A) HS")
+MENTION_FORMS = ("ORIG CHG {} AMENDED", "PLEA TO LESSER; CHARGED {}", "ALSO CHARGED {}")
 
 
-# How a text relates to Prop 64, in the generator's own terms (_Offenses.kind).
-_STANDARD, _SPELLED, _NAMED, _LOOKALIKE, _ELSE = range(5)
+# How a text relates to Prop 64, in the generator's own terms (Offenses.kind).
+STANDARD, _SPELLED, NAMED, LOOKALIKE, ELSE = range(5)
 _WRITTEN = re.compile(r"^(.*(?:HS|HSC|H&S|PC|VC|BP|MV)|HS \S+?)-(.*)$")
 _HS_CODE = re.compile(r"\s*(?:HSC|H&S|HS)(?![A-Z])\s*")
 
 
-class _Offenses:
+class Offenses:
     """All offense texts in one table, with what the generator needs to know of each."""
 
     #: Groups in table order: (name, entries, category, kind). Drawing "p64" draws the
     #: standard texts and their spellings; "p64" through "p64named" adds the others.
-    GROUPS = (("p64", PROP64_OFFENSES, 0, _STANDARD),
+    GROUPS = (("p64", PROP64_OFFENSES, 0, STANDARD),
               ("p64spelled", PROP64_SPELLINGS, 0, _SPELLED),
-              ("p64named", PROP64_NAMED, 0, _NAMED),
-              ("super", SUPER_STRIKE_OFFENSES, 1, _ELSE),
-              ("pc290", PC290_OFFENSES, 2, _ELSE),
-              ("related", RELATED_OFFENSES, 3, _ELSE),
-              ("other", OTHER_OFFENSES, 4, _ELSE),
-              ("lookalike", LOOKALIKE_OFFENSES, 4, _LOOKALIKE),
-              ("reg", ((REGISTRATION_OFFENSE, 0.0, 0.0, 0.0),), 5, _ELSE),
-              ("none", (("", 0.0, 0.0, 0.0),), 6, _ELSE))
+              ("p64named", PROP64_NAMED, 0, NAMED),
+              ("super", SUPER_STRIKE_OFFENSES, 1, ELSE),
+              ("pc290", PC290_OFFENSES, 2, ELSE),
+              ("related", RELATED_OFFENSES, 3, ELSE),
+              ("other", OTHER_OFFENSES, 4, ELSE),
+              ("lookalike", LOOKALIKE_OFFENSES, 4, LOOKALIKE),
+              ("reg", ((REGISTRATION_OFFENSE, 0.0, 0.0, 0.0),), 5, ELSE),
+              ("none", (("", 0.0, 0.0, 0.0),), 6, ELSE))
 
     def __init__(self) -> None:
         texts, rows, canonical, category, kind = [], [], [], [], []
@@ -223,7 +223,7 @@ class _Offenses:
         self.category = np.array(category, dtype=np.int8)
         self.kind = np.array(kind, dtype=np.int8)
         self.names_p64 = self.category == 0  # the text names HS 11357-11360
-        self.is_p64 = self.names_p64 & (self.kind != _NAMED)  # and is simply that offense
+        self.is_p64 = self.names_p64 & (self.kind != NAMED)  # and is simply that offense
         self.section = canonical  # "11359 HS": the section the text is
         # The text split as written: section part and description ("" where none).
         split = [_WRITTEN.match(t) for t in texts]
@@ -244,7 +244,7 @@ class _Offenses:
         self.wobbler = (self.p_felony > 0) & (self.p_felony < 1)
         #: Texts rare enough that a small file might miss them: a file of a few hundred
         #: people gets each at least once (_ensure_offenses).
-        self.rare = np.flatnonzero(np.isin(self.kind, (_SPELLED, _NAMED, _LOOKALIKE)))
+        self.rare = np.flatnonzero(np.isin(self.kind, (_SPELLED, NAMED, LOOKALIKE)))
 
     def index(self, group: str, local: np.ndarray | tuple[int, ...]) -> np.ndarray:
         return self.start[group] + np.asarray(local, dtype=np.int64)
@@ -257,18 +257,18 @@ class _Offenses:
         """`size` offenses of a group (or of the groups from `group` through `through`),
         by their weights."""
         lo, hi = self.start[group], self.stop[through or group]
-        return lo + _pick(rng, self.weight[lo:hi], size)
+        return lo + pick(rng, self.weight[lo:hi], size)
 
 
 @cache
-def _offenses() -> _Offenses:
-    return _Offenses()
+def load_offenses() -> Offenses:
+    return Offenses()
 
 
-_FIRST_MENTION = 8  # comment charges: 8 blocks of one text per offense (_comment_charges)
+FIRST_MENTION = 8  # comment charges: 8 blocks of one text per offense (comment_charges)
 
 
-def _comment_charges(off: _Offenses) -> list[str]:
+def comment_charges(off: Offenses) -> list[str]:
     """A charge as COMMENT_TEXT writes it, one block of texts per style and count number:
     the DOJ text, `CHARGE ...`, `CNT 01 CHRG-...` (counts 01-03) and `CNT 01 11357(A) POSS`
     (counts 01-03; the code left out)."""

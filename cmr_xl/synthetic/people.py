@@ -11,17 +11,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cmr_xl.synthetic.arrays import _day, _give, _one, _pick, _uniform_days, _ymd
-from cmr_xl.synthetic.draw import _EVERY_FEATURE_FROM, _Draw
+from cmr_xl.synthetic.arrays import day_number, give, one, pick, uniform_days, ymd
+from cmr_xl.synthetic.draw import EVERY_FEATURE_FROM, Draw
 from cmr_xl.synthetic.layout import (
-    _PERSON,
+    PERSON,
+    Batch,
     ColumnSpec,
-    _Batch,
-    _coded,
-    _csv,
-    _number,
-    _numbers,
-    _text,
+    coded_column,
+    csv_quoted,
+    number_column,
+    number_texts,
+    text_column,
 )
 
 LAST_NAMES = (
@@ -66,7 +66,7 @@ BIRTHPLACES = (("CA", "CALIFORNIA", "S", "US", 70), ("MX", "MEXICO", "C", "MX", 
 
 
 @dataclass
-class _People:
+class People:
     """Per person: the span their record covers and the features they get."""
 
     dob: np.ndarray
@@ -87,63 +87,63 @@ class _People:
     dob_form: np.ndarray  # how PRI_DOB is written: 0 in full, 1 YYYY0000, 2 empty
 
 
-def _draw_people(d: _Draw, n: int) -> _People:
+def draw_people(d: Draw, n: int) -> People:
     rng = d.rng
-    age_group = _pick(rng, [0.025, 0.065, 0.91], n)  # under 21 now, over 65, others
+    age_group = pick(rng, [0.025, 0.065, 0.91], n)  # under 21 now, over 65, others
     for group in (0, 1):  # a file of a few hundred people has both
-        if n >= _EVERY_FEATURE_FROM and not (age_group == group).any():
+        if n >= EVERY_FEATURE_FROM and not (age_group == group).any():
             age_group[rng.choice(np.flatnonzero(age_group == 2))] = group
     young, old = age_group == 0, age_group == 1
-    lo, hi = _day("1955-07-02"), _day("1999-06-30")
-    dob = _day("1978-01-01") + rng.normal(0, 11 * 365.25, n).astype(np.int64)
+    lo, hi = day_number("1955-07-02"), day_number("1999-06-30")
+    dob = day_number("1978-01-01") + rng.normal(0, 11 * 365.25, n).astype(np.int64)
     outside = (dob < lo) | (dob > hi)
-    dob[outside] = _uniform_days(rng, lo, hi, int(outside.sum()))
-    dob = np.where(young, _uniform_days(rng, _day("1999-07-02"), _day("2000-10-31"), n), dob)
-    dob = np.where(old, _uniform_days(rng, _day("1930-01-01"), _day("1955-06-30"), n), dob)
-    start = np.maximum(dob + np.where(young, 16, 18) * 365 + 4, _day("1971-01-01"))
-    death_lo = np.maximum(start + 4 * 365, _day("1990-01-01"))
+    dob[outside] = uniform_days(rng, lo, hi, int(outside.sum()))
+    dob = np.where(young, uniform_days(rng, day_number("1999-07-02"), day_number("2000-10-31"), n), dob)
+    dob = np.where(old, uniform_days(rng, day_number("1930-01-01"), day_number("1955-06-30"), n), dob)
+    start = np.maximum(dob + np.where(young, 16, 18) * 365 + 4, day_number("1971-01-01"))
+    death_lo = np.maximum(start + 4 * 365, day_number("1990-01-01"))
     can_die = ~young & (death_lo < d.as_of - 30)
     deceased = (rng.random(n) < np.where(old, 0.10, 0.025)) & can_die
-    if n >= _EVERY_FEATURE_FROM:
-        _give(rng, deceased, can_die, True)  # all deceased can die: nobody died, one does
-    end = np.where(deceased, _uniform_days(rng, death_lo, d.as_of - 15), d.as_of - 1)
+    if n >= EVERY_FEATURE_FROM:
+        give(rng, deceased, can_die, True)  # all deceased can die: nobody died, one does
+    end = np.where(deceased, uniform_days(rng, death_lo, d.as_of - 15), d.as_of - 1)
     u = rng.random((n, 10))
     only_p64 = u[:, 0] < 0.06
     pc290 = ~only_p64 & (u[:, 3] < 0.04)
-    pp = _People(
+    pp = People(
         dob=dob, start=start, end=end, anchor_hi=np.minimum(end, d.effective - 1),
-        second=_pick(rng, d.elsewhere, n), deceased=deceased, only_p64=only_p64,
+        second=pick(rng, d.elsewhere, n), deceased=deceased, only_p64=only_p64,
         anchor_away=u[:, 1] < 0.03,
         super_strike=~only_p64 & (u[:, 2] < 0.04),
         pc290=pc290,
         registers=(pc290 & (u[:, 4] < 0.85)) | (~only_p64 & (u[:, 4] > 0.99)),
         post2016=(u[:, 5] < 0.06) & (end > d.effective + 90),
-        serving_p64=(u[:, 6] < 0.02) & ~deceased & (start < _day("2012-01-01")),
-        serving_other=~only_p64 & (u[:, 7] < 0.03) & ~deceased & (start < _day("2014-01-01")),
+        serving_p64=(u[:, 6] < 0.02) & ~deceased & (start < day_number("2012-01-01")),
+        serving_other=~only_p64 & (u[:, 7] < 0.03) & ~deceased & (start < day_number("2014-01-01")),
         prior_same=u[:, 8] < 0.05,
         dob_form=np.where(u[:, 9] < 0.005, 2, np.where(u[:, 9] < 0.01, 1, 0)),
     )
-    if n >= _EVERY_FEATURE_FROM:
+    if n >= EVERY_FEATURE_FROM:
         _ensure_rare_features(rng, pp, adult=age_group == 2)
     return pp
 
 
-def _ensure_rare_features(rng: np.random.Generator, pp: _People, adult: np.ndarray) -> None:
+def _ensure_rare_features(rng: np.random.Generator, pp: People, adult: np.ndarray) -> None:
     """A file of a few hundred people shows every feature, however the dice fell: a rare
     feature nobody got goes to one person who can have it."""
     def ensure(flag: np.ndarray, eligible: np.ndarray, value: int | bool = True) -> None:
         if not (flag == value).any():  # nobody at all, not just nobody eligible
-            _give(rng, flag, eligible, value)
+            give(rng, flag, eligible, value)
 
     ensure(pp.dob_form, adult & (pp.dob_form == 0), 1)
     ensure(pp.dob_form, adult & (pp.dob_form == 0), 2)
-    ensure(pp.serving_p64, ~pp.deceased & (pp.start < _day("2012-01-01")))
-    ensure(pp.serving_other, ~pp.deceased & ~pp.only_p64 & (pp.start < _day("2014-01-01")))
-    ensure(pp.post2016, pp.end > _day("2017-03-01"))
+    ensure(pp.serving_p64, ~pp.deceased & (pp.start < day_number("2012-01-01")))
+    ensure(pp.serving_other, ~pp.deceased & ~pp.only_p64 & (pp.start < day_number("2014-01-01")))
+    ensure(pp.post2016, pp.end > day_number("2017-03-01"))
     for flag in (pp.super_strike, pp.pc290, pp.registers):
         ensure(flag, ~pp.only_p64)
     if pp.super_strike.sum() < 2:  # two: the classic 187 PC and the rare MVC 1672(a)
-        i = _one(rng, ~pp.only_p64 & ~pp.super_strike)
+        i = one(rng, ~pp.only_p64 & ~pp.super_strike)
         if i is not None:
             pp.super_strike[i] = True
     ordinary = ~pp.super_strike & ~pp.pc290 & ~pp.serving_other
@@ -152,7 +152,7 @@ def _ensure_rare_features(rng: np.random.Generator, pp: _People, adult: np.ndarr
     ensure(pp.prior_same, ordinary & (pp.anchor_hi - pp.start > 8 * 365))
 
 
-def _person_columns(d: _Draw, pp: _People) -> dict[str, ColumnSpec]:
+def person_columns(d: Draw, pp: People) -> dict[str, ColumnSpec]:
     """Identity, obviously fake identifiers and descriptions: the same on every row."""
     rng, n = d.rng, len(pp.dob)
     subject_id = rng.integers(10_000_000, 20_000_000) + np.cumsum(rng.integers(1, 400, n))
@@ -164,54 +164,54 @@ def _person_columns(d: _Draw, pp: _People) -> dict[str, ColumnSpec]:
     first = np.where(female, len(MALE_FIRST_NAMES) + rng.integers(0, len(FEMALE_FIRST_NAMES), n),
                      rng.integers(0, len(MALE_FIRST_NAMES), n))
     initial = np.where(rng.random(n) < 0.7, rng.integers(1, 27, n), 0)
-    dob = _ymd(pp.dob)
+    dob = ymd(pp.dob)
     dob = np.where(pp.dob_form == 1, dob // 10000 * 10000, dob)
     inches = np.round(np.where(female, rng.normal(64.5, 2.5, n), rng.normal(70, 3, n)))
     inches = inches.clip(56, 82).astype(np.int64)
     weight = np.round(np.where(female, rng.normal(150, 30, n), rng.normal(185, 35, n)))
-    race = _pick(rng, [r[2] for r in RACES], n)
-    eye = _pick(rng, [r[2] for r in EYES], n)
-    hair = _pick(rng, [r[2] for r in HAIRS], n)
-    pob = _pick(rng, [r[4] for r in BIRTHPLACES], n)
+    race = pick(rng, [r[2] for r in RACES], n)
+    eye = pick(rng, [r[2] for r in EYES], n)
+    hair = pick(rng, [r[2] for r in HAIRS], n)
+    pob = pick(rng, [r[4] for r in BIRTHPLACES], n)
     fbi = rng.integers(0, 10_000_000, n)
     last_names, first_names = pa.array(LAST_NAMES), pa.array(MALE_FIRST_NAMES + FEMALE_FIRST_NAMES)
     initials = pa.array([""] + [" " + chr(64 + i) for i in range(1, 27)])
 
-    def names(b: _Batch) -> pa.Array:  # "LAST,FIRST M", quoted for the comma
+    def names(b: Batch) -> pa.Array:  # "LAST,FIRST M", quoted for the comma
         return pc.binary_join_element_wise(
-            '"', last_names.take(b.cut(_PERSON, last)), ",",
-            first_names.take(b.cut(_PERSON, first)), initials.take(b.cut(_PERSON, initial)),
+            '"', last_names.take(b.cut(PERSON, last)), ",",
+            first_names.take(b.cut(PERSON, first)), initials.take(b.cut(PERSON, initial)),
             '"', "")
 
-    def cii_text(b: _Batch) -> pa.Array:
-        values = b.cut(_PERSON, cii)
-        return pc.if_else(pa.array(b.cut(_PERSON, short_cii)), _numbers(values, 8),
-                          _numbers(values))
+    def cii_text(b: Batch) -> pa.Array:
+        values = b.cut(PERSON, cii)
+        return pc.if_else(pa.array(b.cut(PERSON, short_cii)), number_texts(values, 8),
+                          number_texts(values))
 
     identity = {
-        "CII_NUMBER": (_PERSON, cii_text), "NAME": (_PERSON, names),
-        "GENDER": _text(_PERSON, pa.array(["M", "F"]), female.astype(np.int64)),
-        "DOB": _number(_PERSON, dob, 0, pp.dob_form == 2),
-        "CDL": _coded("X", rng.integers(0, 10_000_000, n), 7),
-        "SSN": _coded("999", rng.integers(0, 1_000_000, n), 6),
+        "CII_NUMBER": (PERSON, cii_text), "NAME": (PERSON, names),
+        "GENDER": text_column(PERSON, pa.array(["M", "F"]), female.astype(np.int64)),
+        "DOB": number_column(PERSON, dob, 0, pp.dob_form == 2),
+        "CDL": coded_column("X", rng.integers(0, 10_000_000, n), 7),
+        "SSN": coded_column("999", rng.integers(0, 1_000_000, n), 6),
     }
     columns = {f"REQ_{k}": v for k, v in identity.items()}
     columns.update({f"PRI_{k}" if k in ("NAME", "DOB", "CDL", "SSN") else k: v
                     for k, v in identity.items()})
 
     def table(rows: tuple, field: int, codes: np.ndarray) -> tuple[int, Callable]:
-        return _text(_PERSON, _csv([r[field] for r in rows]), codes)
+        return text_column(PERSON, csv_quoted([r[field] for r in rows]), codes)
 
     columns.update({
-        "SUBJECT_ID": _number(_PERSON, subject_id),
-        "PRI_INN": _coded("Z", np.where(rng.random(n) < 0.25, rng.integers(10_000, 99_999, n),
-                                        -1), 5),
-        "FBI_NUMBER": _coded("", fbi // 10, 6, "ZZ", fbi % 10),
+        "SUBJECT_ID": number_column(PERSON, subject_id),
+        "PRI_INN": coded_column("Z", np.where(rng.random(n) < 0.25, rng.integers(10_000, 99_999, n),
+                                              -1), 5),
+        "FBI_NUMBER": coded_column("", fbi // 10, 6, "ZZ", fbi % 10),
         "RACE_CODE": table(RACES, 0, race), "RACE_DESCR": table(RACES, 1, race),
         "EYE_COLOR_CODE": table(EYES, 0, eye), "EYE_COLOR_DESCR": table(EYES, 1, eye),
         "HAIR_COLOR_CODE": table(HAIRS, 0, hair), "HAIR_COLOR_DESCR": table(HAIRS, 1, hair),
-        "HEIGHT": _number(_PERSON, inches // 12 * 100 + inches % 12),
-        "WEIGHT": _number(_PERSON, weight.clip(95, 380).astype(np.int64)),
+        "HEIGHT": number_column(PERSON, inches // 12 * 100 + inches % 12),
+        "WEIGHT": number_column(PERSON, weight.clip(95, 380).astype(np.int64)),
         "POB_CODE": table(BIRTHPLACES, 0, pob), "POB_NAME": table(BIRTHPLACES, 1, pob),
         "POB_TYPE": table(BIRTHPLACES, 2, pob), "CITIZENSHIP_LIST": table(BIRTHPLACES, 3, pob),
     })
