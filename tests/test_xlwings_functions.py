@@ -171,3 +171,16 @@ def test_an_answer_too_big_for_one_call_says_what_to_do(xl, book, monkeypatch):
     out = call(xl, "cmr_determine", book["facts"], book["criteria"])
     assert len(out) == 1 and out[0][0].startswith("cmr-xl: this block's answer is about ")
     assert out[0][0].endswith("run the 'make_live' script again to cut smaller blocks")
+
+
+def test_a_note_typed_below_the_table_gets_no_determination_as_recalc_reads_it(xl, book):
+    """A clerk's note under the table is not a conviction, whichever column it is typed
+    in: the function leaves its row blank, as `cmr-xl recalc` leaves it out (a Results row
+    is a conviction when it names its code section)."""
+    header = list(book["facts"][0])
+    note = [None] * len(header)
+    note[header.index("Conviction type")] = "checked 5/1, JD"
+    whole = call(xl, "cmr_determine", book["facts"], book["criteria"])
+    out = call(xl, "cmr_determine", book["facts"] + [note], book["criteria"])
+    assert out[:-1] == whole
+    assert all(value in ("", None) for value in out[-1])

@@ -134,6 +134,10 @@ DECISION = (
 )
 
 FACT_COLUMNS = IDENTITY + FACTS
+#: A Results row is a conviction when it names its code section (every row cmr-xl writes
+#: does, also one whose offense text could not be read); a clerk's note below the table
+#: does not. The workbook reader and the xlwings functions both decide so.
+CONVICTION_MARKERS = ("code_section", "section")
 #: The Results sheet's columns in the order a clerk reads them: who, what the rules
 #: determined and why, what the DA decided, the final outcome and relief, how it was
 #: decided, then the facts. Writer, readers (by label) and court copies follow it.

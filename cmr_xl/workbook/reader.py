@@ -25,7 +25,13 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import criterion_value, typed_column
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
-from cmr_xl.rules.results_columns import DECISION, FACT_COLUMNS, RESULT_COLUMNS, Column
+from cmr_xl.rules.results_columns import (
+    CONVICTION_MARKERS,
+    DECISION,
+    FACT_COLUMNS,
+    RESULT_COLUMNS,
+    Column,
+)
 from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.integrity import Extent, check_package, check_sheet_extent
 from cmr_xl.workbook.package import MAIN_NS
@@ -314,8 +320,8 @@ def _plain(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-#: A Results row is a conviction when it names its code section.
-CONVICTION_MARKERS = tuple(c.label for c in RESULT_COLUMNS if c.key in ("code_section", "section"))
+#: The labels of the columns that make a Results row a conviction (results_columns).
+CONVICTION_LABELS = tuple(c.label for c in RESULT_COLUMNS if c.key in CONVICTION_MARKERS)
 #: How far down the Results header may be (a title or notes typed above the table).
 HEADER_SEARCH_ROWS = 20
 #: What becomes of a clerk's note below the table, as recalc says it.
@@ -349,7 +355,7 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     present = pd.notna(cells) & (cells != "")
     filled = present.any(axis=1)
     strays = np.empty(0, dtype=np.int64)
-    markers = [labels.index(m.casefold()) for m in CONVICTION_MARKERS if m.casefold() in labels]
+    markers = [labels.index(m.casefold()) for m in CONVICTION_LABELS if m.casefold() in labels]
     if markers:  # a clerk's note below the table is not a conviction
         conviction = present[:, markers].any(axis=1)
         strays = np.flatnonzero(filled & ~conviction)
@@ -431,7 +437,7 @@ def read_decisions(path: str | Path, *, book: Workbook | None = None) -> pd.Data
     dropdown's words is refused by cell."""
     book = book or Workbook(path)
     return decisions_of(read_results(path, book=book, optional=DECISION, columns=tuple(
-        c for c in RESULT_COLUMNS if c.label in CONVICTION_MARKERS)), book.path)
+        c for c in RESULT_COLUMNS if c.label in CONVICTION_LABELS)), book.path)
 
 
 def decisions_of(read: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -10,6 +10,7 @@ for empty, dates as serial numbers or ISO text, errors as dicts) or as COM sends
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Sequence
@@ -33,7 +34,13 @@ from cmr_xl.engine.cell_values import (
 from cmr_xl.output.csv_bundle import FORMULA_LIKE
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criteria_from_mapping, criterion_specs
-from cmr_xl.rules.results_columns import DECISION, DETERMINATION, FACT_COLUMNS, Column
+from cmr_xl.rules.results_columns import (
+    CONVICTION_MARKERS,
+    DECISION,
+    DETERMINATION,
+    FACT_COLUMNS,
+    Column,
+)
 from cmr_xl.workbook.reader import header_label
 
 #: The facts the rules read (results_columns: engine=True); the other columns (names, courts, case
@@ -83,10 +90,12 @@ def facts_block(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> FactsBl
     if set(map(len, rows)) - {width}:
         rows = [tuple(r[:width]) + (None,) * (width - len(r)) for r in rows]
     columns = list(zip(*rows, strict=True)) if rows else [()] * width
-    kind = object_array(columns[positions["conviction_type"]])
-    keep = (kind != "") & (kind != None)  # noqa: E711 - elementwise on an object array
+    keep = np.zeros(len(rows), dtype=bool)
+    for key in CONVICTION_MARKERS:  # a conviction names its section; a clerk's note does not
+        marker = object_array(columns[positions[key]])
+        keep |= (marker != "") & (marker != None)  # noqa: E711 - elementwise on an object array
     chosen = np.flatnonzero(keep)
-    whole = len(chosen) == len(kind)
+    whole = len(chosen) == len(rows)
     data = {}
     for column in PACKED_FACTS:
         values = object_array(columns[positions[column.key]])
@@ -126,13 +135,16 @@ def packed_facts_block(header: Any, cells: Sequence[Sequence[Any]]) -> FactsBloc
                             f"({texts[line].count(PACK_SEPARATOR) + 1} parts, "
                             f"{len(labels)} expected)") for line in wrong}
         table, _ = _parse_packed(_joined(texts, problems, empty), labels)
-    kind = table.column(positions["conviction_type"]) if table else pa.array([], pa.string())
-    chosen = np.flatnonzero(pc.is_valid(kind).to_numpy(zero_copy_only=False))
+    marked = pa.array([], pa.bool_())
+    if table:  # a conviction names its section (results_columns.CONVICTION_MARKERS)
+        marked = functools.reduce(pc.or_, [pc.is_valid(table.column(positions[key]))
+                                           for key in CONVICTION_MARKERS])
+    chosen = np.flatnonzero(marked.to_numpy(zero_copy_only=False))
     data = {}
     for column in PACKED_FACTS:
         values = table.column(positions[column.key]).combine_chunks() if table else pa.array(
             [], pa.string())
-        if len(chosen) != len(kind):
+        if len(chosen) != len(marked):
             values = values.take(pa.array(chosen))
         data[column.key] = typed_text_column(values, column)
     return FactsBlock(_with_blanks(data, len(chosen)), chosen, len(cells), problems)

@@ -51,6 +51,7 @@ from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criterion_specs
 from cmr_xl.rules.results_columns import (
+    CONVICTION_MARKERS,
     DECISION,
     DETERMINATION,
     FACT_COLUMNS,
@@ -99,7 +100,7 @@ WRITE_ROWS = 5_000  # rows per setValues action
 #: Sheets sent ahead of a script on xlwings Server (staging.take_rows), by name.
 _STAGED: ContextVar[dict[str, list[list[Any]]] | None] = ContextVar("cmr_xl_staged", default=None)
 BOOK_SHEETS = [C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT]
-_CONVICTION_TYPE = next(c for c in FACT_COLUMNS if c.key == "conviction_type")
+_MARKERS = [c for c in FACT_COLUMNS if c.key in CONVICTION_MARKERS]
 
 
 @contextmanager
@@ -243,6 +244,13 @@ class ResultsTable:
     def col(self, column: Column) -> int:
         return self.cols([column])[column.key]
 
+    def is_conviction(self) -> list[bool]:
+        """Per body row: a conviction names its section (results_columns.CONVICTION_MARKERS,
+        as the saved-workbook reader and the functions decide); a clerk's note does not."""
+        at = list(self.cols(_MARKERS).values())
+        return [any(col < len(row) and row[col] not in ("", None) for col in at)
+                for row in self.body]
+
 
 def read_results_table(book: xw.Book, converted: bool = False) -> ResultsTable:
     """The Results sheet, read once per script, with its header row found."""
@@ -339,16 +347,15 @@ def _consecutive(numbers: list[int]) -> list[tuple[int, int, int]]:
 
 
 def read_decisions(book: xw.Book, table: ResultsTable | None = None) -> pd.DataFrame | None:
-    """The DA decision and grounds of each conviction row (rows with a conviction type, as
-    read_facts keeps them); a decision that is none of the dropdown's words is refused.
+    """The DA decision and grounds of each conviction row (as read_facts keeps them); a
+    decision that is none of the dropdown's words is refused.
     `table`: the Results table when already read."""
     table = read_results_table(book) if table is None else table
     at = da_decision.decision_columns(table.header)
     if at is None:
         return None
-    rows, kind = table.rows, table.col(_CONVICTION_TYPE)
-    numbers = [n for n in range(table.header_row + 1, len(rows))
-               if _cell(rows, n, kind) not in ("", None)]
+    rows, top = table.rows, table.header_row + 1
+    numbers = [top + n for n, conviction in enumerate(table.is_conviction()) if conviction]
     cells = [_cell(rows, n, at[0]) for n in numbers]
     words, bad = da_decision.normalise_all(cells)
     if bad:
@@ -638,8 +645,7 @@ def _make_live(book: xw.Book) -> str:
     table = read_results_table(book)  # read once: the facts and the packed cells
     facts = read_facts(book, table)
     top = table.header_row + 1  # 0-based sheet row of the first conviction
-    kind = table.col(_CONVICTION_TYPE)
-    filled = [row[kind] not in ("", None) for row in table.body]
+    filled = table.is_conviction()
     if not all(filled[:len(facts)]):  # the blocks address sheet rows: no gaps allowed
         gap = top + filled.index(False) + 1
         raise InputError(f"{C.RESULTS}!A{gap}", "is an empty row among the convictions",
