@@ -154,6 +154,12 @@ class Progress:
         self.rows += rows
         self._to(min(self.read_end * self.rows // self.rows_estimate, self.read_end - 1))
 
+    def determining(self) -> None:
+        """Every file is read: the bar says the rules are at work."""
+        if self.bar is not None:
+            self.bar.label = "Determining"
+        self._to(self.read_end)
+
     def done(self, label: str) -> None:
         """A part of the work is over; `label` names the next one."""
         self.parts += 1
@@ -286,10 +292,12 @@ def _run(paths: Sequence[str], county: str, criteria: Criteria,
 
     if progress is None:
         with progress_bar(paths, "Reading DOJ file") as own:
-            result = run_pipeline(list(paths), county, criteria, scenarios, progress=own.read)
+            result = run_pipeline(list(paths), county, criteria, scenarios, progress=own.read,
+                                  read_done=own.determining)
         _say_notes(result)
         return result
-    return run_pipeline(list(paths), county, criteria, scenarios, progress=progress.read)
+    return run_pipeline(list(paths), county, criteria, scenarios, progress=progress.read,
+                        read_done=progress.determining)
 
 
 def _say_notes(result: Any) -> None:

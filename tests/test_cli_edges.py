@@ -68,7 +68,9 @@ def test_the_progress_bar_reaches_100_percent_after_writing_the_workbook(doj, tm
     assert percents[-1] == 100
     labels = [f.split("[")[0].strip() for f in frames]
     assert "Writing workbook" in labels
-    assert labels.index("Writing CSV files") < labels.index("Writing workbook")
+    # reading, then the rules at work, then each output, in that order
+    assert labels.index("Reading DOJ file") < labels.index("Determining") \
+        < labels.index("Writing CSV files") < labels.index("Writing workbook")
     # the workbook is written while the bar shows it, before 100%
     writing = [p for f in frames if f.startswith("Writing workbook")
                for p in map(int, re.findall(r"(\d+)%", f))]

@@ -87,9 +87,12 @@ def run(
     scenarios: Sequence[Criteria] = (),
     *,
     progress: ProgressCallback | None = None,
+    read_done: Callable[[], None] | None = None,
 ) -> RunResult:
     """Read the DOJ files (streaming, person by person), build facts, determine. The
-    county may be typed as a user types it (`los_angeles`, `Los Angeles County`)."""
+    county may be typed as a user types it (`los_angeles`, `Los Angeles County`).
+    `progress` hears the rows read; `read_done`, that reading is over and determining
+    begins (a progress bar says so)."""
     started = datetime.now(UTC)
     county = county_key(county)
     _refuse_repeated_files(paths)
@@ -136,6 +139,8 @@ def run(
         keep = (facts["conviction_type"] == PROP64_TYPE).to_numpy()
         facts = facts[keep].reset_index(drop=True)
         original = original.filter(pa.array(keep))
+    if read_done:
+        read_done()
     result = RunResult(
         county=wanted, criteria=criteria, scenarios=list(scenarios), facts=facts,
         determinations=pd.DataFrame(), original_rows=original, accounting=accounting,
