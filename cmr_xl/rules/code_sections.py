@@ -173,12 +173,17 @@ def _normalize(text: object) -> str:
 
 
 def _split_glued_code(tail: str) -> tuple[str, str | None]:
-    """`11359HS`: the letters after the number end with a statute code."""
+    """`11359HS`: the letters after the number end with a statute code; `11357HSMISD`:
+    they open with one and a word of the description follows, glued (three letters or
+    more, so that `HSC` stays a code)."""
     spelling = _spelling()
     for alias in spelling.glued_aliases:
         rest = tail[: len(tail) - len(alias)]
         if tail.endswith(alias) and re.fullmatch(r"(?:[A-Z]{1,2}|\d{1,3})*", rest):
             return rest, spelling.aliases[alias]
+    for alias in spelling.glued_aliases:
+        if tail.startswith(alias) and re.fullmatch(r"[A-Z]{3,}", tail[len(alias):]):
+            return "", spelling.aliases[alias]
     return tail, None
 
 
