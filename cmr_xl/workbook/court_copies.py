@@ -45,6 +45,7 @@ from cmr_xl.workbook.printing import print_setup
 from cmr_xl.workbook.reader import (
     HEADER_SEARCH_ROWS,
     Workbook,
+    cell_at,
     criterion_locations,
     header_label,
     read_about,
@@ -301,7 +302,7 @@ def _check_criteria_current(book: Workbook, about: dict[str, Any]) -> None:
                 "Restore it (Undo), then export again; nothing was written")
         sheet, row, col = cells[key]
         where = L.place(name, sheet, L.a1(row, col))
-        if _criterion(key, _value(book, sheet, row, col), where) != _criterion(
+        if _criterion(key, cell_at(book.rows(sheet), row, col), where) != _criterion(
                 key, value, where, snapshot=True):
             raise InputError(
                 L.place(name, sheet, L.a1(row, col)),
@@ -324,12 +325,6 @@ def _criterion(key: str, raw: Any, where: str, *, snapshot: bool = False) -> Any
             return _comparable(raw)
         raise
     return getattr(parsed, key)
-
-
-def _value(book: Workbook, sheet: str, row: int, col: int) -> Any:
-    """A cell's value as read (None beyond the sheet's values)."""
-    rows = book.rows(sheet)
-    return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
 
 
 def _comparable(value: Any) -> Any:

@@ -150,7 +150,8 @@ class Workbook:
         return [list(row) for row in worksheet.iter_rows(values_only=True)]
 
 
-def _cell(rows: Rows, row: int, col: int) -> Any:
+def cell_at(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
+    """A cell's value in rows read from a sheet (None beyond the sheet's values)."""
     if row < len(rows) and col < len(rows[row]):
         return rows[row][col]
     return None
@@ -200,7 +201,7 @@ def _saved_values(book: Workbook, rows: Rows) -> None:
                              "so cmr-xl cannot know its value",
                              "Open the workbook in Excel or LibreOffice and save it, or type the "
                              "value itself")
-        if _hides_a_number(_cell(rows, row, L.VALUE_COL)) and key in {
+        if _hides_a_number(cell_at(rows, row, L.VALUE_COL)) and key in {
                 spec.key for spec in criterion_specs()}:
             if numbers is None:
                 part = book.sheet_parts.get(L.CRITERIA)
@@ -236,7 +237,7 @@ def criteria_from_rows(rows: Rows, place: Place) -> Criteria:
                              "Restore it (Undo), or copy the Criteria sheet of `cmr-xl new`")
         row = where[spec.key]
         locations[spec.key] = place(row, L.VALUE_COL)
-        values[spec.key] = criterion_value(_cell(rows, row, L.VALUE_COL), spec.kind)
+        values[spec.key] = criterion_value(cell_at(rows, row, L.VALUE_COL), spec.kind)
     return criteria_from_mapping(values, where=place(-1, 0), locations=locations,
                                  name=L.WORKBOOK_CRITERIA)
 
@@ -282,7 +283,7 @@ def scenarios_from_rows(rows: Rows, base: Criteria, place: Place) -> list[Criter
     for number, row in enumerate(rows):
         if not row or row[0] != L.SCENARIO_KEY:
             continue
-        name, label, value = (_cell(rows, number, c) for c in
+        name, label, value = (cell_at(rows, number, c) for c in
                               (L.LABEL_COL, L.VALUE_COL, L.CHECK_COL))
         if name in (None, "") and label in (None, ""):
             continue
@@ -310,7 +311,7 @@ def read_about(path: str | Path, *, book: Workbook | None = None) -> dict[str, A
 
 def about_from_rows(rows: Rows) -> dict[str, Any]:
     """An About sheet's rows as {key: value}, whoever read them (a saved file, the add-in)."""
-    return {str(row[L.ABOUT_KEY_COL]): _plain(_cell(rows, number, L.ABOUT_VALUE_COL))
+    return {str(row[L.ABOUT_KEY_COL]): _plain(cell_at(rows, number, L.ABOUT_VALUE_COL))
             for number, row in enumerate(rows)
             if row and isinstance(row[L.ABOUT_KEY_COL], str) and row[L.ABOUT_KEY_COL]}
 

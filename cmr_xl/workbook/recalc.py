@@ -48,6 +48,7 @@ from cmr_xl.workbook.package import (
 )
 from cmr_xl.workbook.reader import (
     Workbook,
+    cell_at,
     columns_of,
     criterion_locations,
     decisions_of,
@@ -223,7 +224,7 @@ def _used_column(xml: str, rows: list[list[Any]], content: WorkbookContent,
             row = where[spec.key]
             value = L.cell_value(spec, getattr(content.criteria, spec.key))
             cells[(row, L.USED_COL)] = XmlCell(value)
-            typed = rows[row][L.VALUE_COL] if L.VALUE_COL < len(rows[row]) else None
+            typed = cell_at(rows, row, L.VALUE_COL)
             if not _same_cell_value(typed, value):  # 'Dismiss ', '57' as text, 2020-07-01
                 cells[(row, L.VALUE_COL)] = XmlCell(value)  # in the dropdown's wording
                 if rewritten is not None:
