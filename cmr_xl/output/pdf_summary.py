@@ -21,10 +21,11 @@ from fpdf import FPDF
 
 from cmr_xl import __version__
 from cmr_xl.output.files import atomic_path
-from cmr_xl.rules.law import prop64_sections, recent_years
+from cmr_xl.rules.criteria import PROP64_SECTIONS
+from cmr_xl.rules.law import recent_years
 from cmr_xl.rules.outcomes import DETERMINATIONS
 
-SECTIONS = prop64_sections()
+SECTIONS = PROP64_SECTIONS
 FOOTER = "Counts only: this page holds no criminal history information about any person."
 #: At most this many dismissal reasons are listed one by one (the rest summed in one
 #: line), and criteria sentences that say "no" are left out, so the page stays one page.
@@ -131,6 +132,10 @@ def _accounting(document: dict[str, Any]) -> str:
     return (f" Convictions read from the DOJ file: {_count(convictions['read'])}; naming HS "
             f"11357-11360 but set aside (another county, another offense): "
             f"{_count(convictions.get('set_aside', 0))}.")
+
+
+#: The page's file name, beside summary.json (`run --csv-dir`) or the court copies (`export`).
+SUMMARY_PDF = "summary.pdf"
 
 
 def write_summary_pdf(document: dict[str, Any], target: str | Path) -> Path:

@@ -55,7 +55,6 @@ from cmr_xl.workbook.reader import (
 
 CASES, SUMMARY, ABOUT = "Cases", "Summary", "About"
 FILE_PREFIX = "court-copy_"
-SUMMARY_PDF = "summary.pdf"
 NO_COURT = "Court not recorded"
 #: DOJ names a court by its kind and place: CASC (superior), CAMC (municipal), CAJC
 #: (justice) SACRAMENTO. Trial court unification (1998-2001) merged each county's
@@ -168,7 +167,8 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
         notice_targets = [out / name for name in notice_file_names(courts)]
         targets += notice_targets
     document = None
-    if summary:
+    if summary:  # fpdf is imported only when a page is written
+        from cmr_xl.output.pdf_summary import SUMMARY_PDF, write_summary_pdf
         from cmr_xl.workbook.recalc import recalculated_content
 
         document = recalculated_content(book_path, book).summary or {}
@@ -182,8 +182,6 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
             for (court, frame), target in zip(courts.items(), notice_targets, strict=True):
                 write_notice(target, court, frame, source, exported)
         if document is not None:
-            from cmr_xl.output.pdf_summary import write_summary_pdf
-
             write_summary_pdf(document, out / SUMMARY_PDF)
     return targets
 
