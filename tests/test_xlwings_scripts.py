@@ -402,3 +402,19 @@ def test_recalculate_refuses_related_charges_switched_on_after_the_import(xl, fi
     assert alerts(actions)[0].startswith(
         f"Criteria!C{row + 1}: related charges were switched on after the import")
     assert not [a for a in actions if a["func"] in ("setValues", "setFormula")]
+
+
+def test_recalculate_writes_the_used_overrides_as_the_writer_does(xl, filled):
+    """'Used in the results' holds what the workbook writer and `cmr-xl recalc` write
+    (layout.cell_value: 'hand review', not 'hand_review'), so that the Criteria Check
+    cell does not report a change when nothing changed."""
+    result, path = filled
+    data = payload(path, len(result.facts))
+    cell = next(c for c in L.criterion_cells() if c.spec.key == "subsection_overrides")
+    set_cell(data, L.CRITERIA, cell.row, L.VALUE_COL, "11357(C)=hand review")
+    actions = run_script(xl, "recalculate", data)
+    assert alerts(actions)[0].startswith("Recalculated ")
+    used = [a["values"] for a in actions if a["func"] == "setValues"
+            and a["sheet_position"] == 0 and a["start_column"] == L.USED_COL
+            and a["start_row"] == cell.row]
+    assert used == [[["11357(C)=hand review"]]]

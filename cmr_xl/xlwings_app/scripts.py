@@ -73,7 +73,7 @@ from cmr_xl.workbook.content import (
     row_heights,
     summary_cells,
 )
-from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1
+from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1, cell_value
 from cmr_xl.workbook.reader import (
     about_from_rows,
     column_positions,
@@ -373,18 +373,8 @@ def write_used(book: xw.Book, criteria: Criteria) -> None:
     sheet = book.sheets[C.CRITERIA]
     for spec in criterion_specs():
         if spec.key in where:
-            sheet[where[spec.key], C.USED_COL].raw_value = _cell_value(spec, getattr(
-                criteria, spec.key))
-
-
-def _cell_value(spec: Any, value: Any) -> Any:
-    if spec.kind == "switch":
-        return "yes" if value else "no"
-    if spec.kind == "date":
-        return float(serial_from_date(value))
-    if spec.kind == "overrides":
-        return "; ".join(f"{s}={a}" for s, a in value)
-    return spec.choices[value] if spec.choices else value
+            sheet[where[spec.key], C.USED_COL].raw_value = _office(cell_value(
+                spec, getattr(criteria, spec.key)))
 
 
 def write_about(book: xw.Book, cells: list[Cell]) -> None:
