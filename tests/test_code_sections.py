@@ -5,7 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cmr_xl.rules.code_sections import is_prop64, offense_list, parse_sections
+from cmr_xl.rules.code_sections import (
+    first_prop64_section,
+    is_prop64,
+    offense_list,
+    parse_sections,
+)
 from cmr_xl.rules.law import load_law
 
 
@@ -40,6 +45,14 @@ def test_a_comment_is_searched_anywhere():
 
 def _match(list_name: str, *texts: str) -> list[bool]:
     return offense_list(list_name).match(parse_sections(pd.Series(texts))).tolist()
+
+
+def test_the_first_prop64_section_mentioned_skips_look_alikes():
+    """Per row, the first text that names HS 11357-11360 as mentions_prop64 reads it:
+    11357.5 is a look-alike, so the section is 11360."""
+    texts = [pd.Series(["11357.5 HS SYNTH", "11359 HS", None, "459 PC"]),
+             pd.Series(["DESC HS--11360-GARBLED", "11360 HS", "X 11357.0 HS", None])]
+    assert list(first_prop64_section(texts)) == ["11360", "11359", "11357", None]
 
 
 def test_prop64_is_hs_11357_to_11360_and_nothing_else():

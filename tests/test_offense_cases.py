@@ -216,6 +216,16 @@ def test_look_alikes_are_other_laws_and_are_neither_decided_nor_set_aside(sheet)
     assert set_aside(sheet).empty
 
 
+def test_an_unread_text_names_the_prop64_section_it_mentions_not_a_look_alike(sheet):
+    """`11357.5 HS` (synthetic cannabinoid) is read; the HS 11360 garbled after it is not.
+    The review names HS 11360: 11357.5 is a look-alike, never HS 11357."""
+    sheet.person().conviction("11357.5 HS SYNTH DESC HS--11360-GARBLED", "20100101")
+    row = one(decide(sheet))
+    assert (row.code_section, row.section, row.offense_kind) == ("11360 HS", "11360", "unread")
+    assert (row.determination, row.reason) == (
+        HAND, "Offense text names HS 11360 but could not be read: check the court record")
+
+
 def test_a_prop64_conviction_in_another_county_is_listed_with_its_line(sheet):
     sheet.person().conviction("11357", "20100101", county="YOLO")
     assert decide(sheet).empty

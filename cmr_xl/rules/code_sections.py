@@ -41,9 +41,9 @@ NOT_PROP64 = ""
 
 #: A loose test for "this text names HS 11357-11360 somehow" (any spelling, also ones the
 #: reader cannot read), so that no such conviction passes unseen. Not a look-alike:
-#: 11357.5, 111357 and 211357 do not name 11357.
+#: 11357.5, 111357 and 211357 do not name 11357. Group 1 is the section named.
 MENTIONS_PROP64 = (r"(?:^|[^0-9.])" + inchoate_marker_pattern() + "?[./ -]?"
-                   + prop64_section_pattern()
+                   + "(" + prop64_section_pattern() + ")"
                    + r"(?![0-9]|\.0*[1-9])")
 
 _SUBDIVISION = r"\(\s*([0-9]{1,3}|[A-Z]{1,2}|[IVX]{1,4})\s*\)"
@@ -372,6 +372,25 @@ _MENTION = re.compile(MENTIONS_PROP64)
 def mentions_prop64(texts: pd.Series) -> pd.Series:
     """Does the text name HS 11357-11360 in any spelling (also ones not read)?"""
     return _per_distinct(texts, lambda t: _MENTION.search(t.upper()))
+
+
+def prop64_sections_named(text: str) -> list[str]:
+    """The Prop 64 sections a text names, in order, as `mentions_prop64` finds them (never
+    a look-alike: `11357.5` names none)."""
+    return [found.group(1) for found in _MENTION.finditer(text.upper())]
+
+
+def first_prop64_section(texts: list[pd.Series]) -> pd.Series:
+    """Per row, the first Prop 64 section named (as `mentions_prop64` finds it) in the first
+    of `texts` (columns of the same rows) that names one; None where none does."""
+    index = texts[0].index
+    found = np.full(len(index), None, dtype=object)
+    for text in texts:
+        codes, uniques = pd.factorize(text.fillna(""))
+        firsts = np.array([next(iter(prop64_sections_named(str(u))), None) for u in uniques]
+                          + [None], dtype=object)
+        found = np.where(pd.isna(found), firsts[codes], found)
+    return pd.Series(found, index=index, dtype=object)
 
 
 def is_see_comment(texts: pd.Series) -> pd.Series:

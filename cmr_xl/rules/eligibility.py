@@ -9,7 +9,6 @@ determination is ever a guess and no row is left without one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import get_args
@@ -17,6 +16,7 @@ from typing import get_args
 import numpy as np
 import pandas as pd
 
+from cmr_xl.rules.code_sections import prop64_sections_named
 from cmr_xl.rules.criteria import Action, Criteria
 from cmr_xl.rules.da_decision import final_texts
 from cmr_xl.rules.dates import completed_years, years_before, years_between
@@ -25,7 +25,6 @@ from cmr_xl.rules.law import (
     aggravator_sections,
     decision_rules,
     load_law,
-    prop64_section_pattern,
     prop64_sections,
     recent_years,
     same_section_priors_threshold,
@@ -377,7 +376,7 @@ def _acting_sections(code_section_code: np.ndarray, code_sections: np.ndarray,
     count naming several Prop 64 sections, the one giving the least relief."""
     acting = {}
     for position, text in enumerate(code_sections):
-        named = re.findall(rf"(?<![0-9.])({prop64_section_pattern()})(?![0-9])", text)
+        named = prop64_sections_named(text)
         if len(set(named)) > 1:
             acting[position] = min(named, key=lambda s: LEAST_RELIEF_FIRST.index(
                 criteria.felony_action(s)))

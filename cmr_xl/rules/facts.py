@@ -23,6 +23,7 @@ from cmr_xl.rules.code_sections import (
     PROP64 as PROP64_READING,
 )
 from cmr_xl.rules.code_sections import (
+    first_prop64_section,
     is_prop64,
     is_see_comment,
     mentions_prop64,
@@ -35,7 +36,6 @@ from cmr_xl.rules.law import (
     load_law,
     prop64_code,
     prop64_effective_date,
-    prop64_section_pattern,
     sentence_unit_days,
 )
 from cmr_xl.rules.outcomes import PROP64_TYPE, RELATED_TYPE
@@ -264,19 +264,10 @@ def _mark_comment_and_unread(c: pd.DataFrame, comment: pd.DataFrame, source: pd.
     if unread.any():
         c.loc[unread, "other_sections"] = c.loc[unread, "code_section"].fillna("none read")
         c.loc[unread, "offense_kind"] = UNREAD
-        first = _first_mention(c.loc[unread], texts)
+        first = first_prop64_section([text.loc[unread] for text in texts])
         c.loc[unread, "section"] = first
         c.loc[unread, "code_section"] = first.map(lambda s: f"{s} {prop64_code()}" if s else None)
     c["mentions_prop64"] = mentioned
-
-
-def _first_mention(rows: pd.DataFrame, texts: list[pd.Series]) -> pd.Series:
-    found = pd.Series(None, index=rows.index, dtype=object)
-    for text in texts:
-        section = text.loc[rows.index].fillna("").str.upper().str.extract(
-            f"({prop64_section_pattern()})", expand=False)
-        found = found.fillna(section)
-    return found
 
 
 def _levels(status: pd.Series, toc: pd.Series) -> tuple[pd.Series, pd.Series]:
