@@ -51,7 +51,6 @@ from cmr_xl.engine.cell_values import serial_from_date
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import Criteria, criterion_specs
 from cmr_xl.rules.results_columns import (
-    CONVICTION_MARKERS,
     DECISION,
     DETERMINATION,
     FACT_COLUMNS,
@@ -100,7 +99,6 @@ WRITE_ROWS = 5_000  # rows per setValues action
 #: Sheets sent ahead of a script on xlwings Server (staging.take_rows), by name.
 _STAGED: ContextVar[dict[str, list[list[Any]]] | None] = ContextVar("cmr_xl_staged", default=None)
 BOOK_SHEETS = [C.CRITERIA, C.RESULTS, C.SUMMARY, C.ABOUT]
-_MARKERS = [c for c in FACT_COLUMNS if c.key in CONVICTION_MARKERS]
 
 
 @contextmanager
@@ -244,13 +242,6 @@ class ResultsTable:
     def col(self, column: Column) -> int:
         return self.cols([column])[column.key]
 
-    def is_conviction(self) -> list[bool]:
-        """Per body row: a conviction names its section (results_columns.CONVICTION_MARKERS,
-        as the saved-workbook reader and the functions decide); a clerk's note does not."""
-        at = list(self.cols(_MARKERS).values())
-        return [any(col < len(row) and row[col] not in ("", None) for col in at)
-                for row in self.body]
-
 
 def read_results_table(book: xw.Book, converted: bool = False) -> ResultsTable:
     """The Results sheet, read once per script, with its header row found."""
@@ -346,16 +337,13 @@ def _consecutive(numbers: list[int]) -> list[tuple[int, int, int]]:
     return runs
 
 
-def read_decisions(book: xw.Book, table: ResultsTable | None = None) -> pd.DataFrame | None:
-    """The DA decision and grounds of each conviction row (as read_facts keeps them); a
-    decision that is none of the dropdown's words is refused.
-    `table`: the Results table when already read."""
-    table = read_results_table(book) if table is None else table
+def read_decisions(table: ResultsTable, sheet_rows: Sequence[int]) -> pd.DataFrame | None:
+    """The DA decision and grounds of each conviction row (`sheet_rows`, 0-based, as
+    read_facts found them); a decision that is none of the dropdown's words is refused."""
     at = da_decision.decision_columns(table.header)
     if at is None:
         return None
-    rows, top = table.rows, table.header_row + 1
-    numbers = [top + n for n, conviction in enumerate(table.is_conviction()) if conviction]
+    rows, numbers = table.rows, list(sheet_rows)
     cells = [_cell(rows, n, at[0]) for n in numbers]
     words, bad = da_decision.normalise_all(cells)
     if bad:
@@ -572,7 +560,8 @@ def _recalculate(book: xw.Book) -> str:
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None,
-                                          decisions=read_decisions(book, results))
+                                          decisions=read_decisions(results,
+                                                                   facts.attrs["sheet_rows"]))
     content = WorkbookContent(
         county=county, criteria=criteria, facts=facts, determinations=determinations,
         summary=summary, scenarios=scenarios, audit=audit,
@@ -635,9 +624,9 @@ def _make_live(book: xw.Book) -> str:
     table = read_results_table(book)  # read once: the facts and the packed cells
     facts = read_facts(book, table)
     top = table.header_row + 1  # 0-based sheet row of the first conviction
-    filled = table.is_conviction()
-    if not all(filled[:len(facts)]):  # the blocks address sheet rows: no gaps allowed
-        gap = top + filled.index(False) + 1
+    found = facts.attrs["sheet_rows"]
+    if found and found[-1] != top + len(found) - 1:  # the blocks address sheet rows: no gaps
+        gap = top + next(i for i, row in enumerate(found) if row != top + i) + 1
         raise InputError(f"{C.RESULTS}!A{gap}", "is an empty row among the convictions",
                          "Delete the empty rows (or sort the table), then run make_live again")
     body = table.body[:len(facts)]
