@@ -135,6 +135,7 @@ class Block:
         self.data = data
         self.first_line = first_line
         self.changed = False  # old-Mac line ends made line feeds (see FileReader._cr_ends)
+        self.cr_checked = False  # FileReader._cr_ends has looked at this block
         self.count_lines()
 
     def count_lines(self) -> None:
@@ -150,6 +151,7 @@ class Block:
         self.plain_ends = returns in (0, newlines)
         self.ascii = not len(arr) or int(arr.max()) < 128
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
+        self._lone_cr: int | None = None
 
     def replace(self, data: bytes) -> None:
         self.data = data
@@ -177,6 +179,11 @@ class Block:
 
     def lone_cr(self) -> int:
         """Offset of the first carriage return not followed by a line feed, or -1."""
+        if self._lone_cr is None:
+            self._lone_cr = self._find_lone_cr()
+        return self._lone_cr
+
+    def _find_lone_cr(self) -> int:
         arr = np.frombuffer(self.data, dtype=np.uint8)
         step = 1 << 18
         for i in range(0, len(arr), step):

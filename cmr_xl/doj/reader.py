@@ -58,7 +58,6 @@ persons); this module puts them together.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -86,7 +85,7 @@ from cmr_xl.doj.doj_format import DOJ_COLUMNS, FACT_COLUMNS, SOURCE_FILE, SOURCE
 from cmr_xl.doj.notes import Findings, file_notes
 from cmr_xl.doj.parse import Parser
 from cmr_xl.doj.persons import Persons
-from cmr_xl.doj.records import cr_line_ends, split_record
+from cmr_xl.doj.records import LONE_CR, cr_line_ends, split_record
 from cmr_xl.doj.repairs import Judged, Repairs
 from cmr_xl.doj.repeats import Repeats
 from cmr_xl.doj.sniff import checked_path, not_text_error, sniff
@@ -206,7 +205,8 @@ class FileReader:
                         data = data[shape.bom:]
                         first = False
                         if shape.cr_ends:  # before the header is skipped: it may end in CR
-                            data = self._cr_ends(Block(data, line)).data
+                            made = self._cr_line_ends(data, line)
+                            data = data if made is None else made
                     if to_skip:  # leading blank lines and the header, maybe over blocks
                         data, skipped = self._skip_start(data, to_skip)
                         to_skip -= skipped
@@ -326,18 +326,30 @@ class FileReader:
 
     def _cr_ends(self, block: Block) -> Block:
         """The block with its old-Mac line ends (a lone CR ending a whole record, among
-        lines ending otherwise) made line feeds, noted once; `changed` says whether any."""
+        lines ending otherwise) made line feeds, noted once; `changed` says whether any.
+        Done once per block (`cr_checked`)."""
+        if block.cr_checked:
+            return block
+        block.cr_checked = True
         block.changed = False
         if block.lone_cr() < 0:
             return block
-        found = cr_line_ends(bytes(block.data))
-        if found is not None:
-            data, before = found
-            if not self.found.cr_ends_line:
-                self.found.cr_ends_line = block.first_line + before
+        data = self._cr_line_ends(block.data, block.first_line)
+        if data is not None:
             block.replace(data)
             block.changed = True
         return block
+
+    def _cr_line_ends(self, data: memoryview | bytes, first_line: int) -> bytes | None:
+        """`data` with its old-Mac line ends made line feeds (the first one noted), or None
+        when it has none (`records.cr_line_ends`)."""
+        found = cr_line_ends(bytes(data))
+        if found is None:
+            return None
+        made, before = found
+        if not self.found.cr_ends_line:
+            self.found.cr_ends_line = first_line + before
+        return made
 
     def _place_simple(self, block: Block, table: pa.Table,
                       bad: list[tuple[Any, str]]) -> Placed | None:
@@ -402,10 +414,10 @@ class FileReader:
         self._cr_ends(block)
         lone_cr = block.lone_cr()  # pyarrow would end a record there
         if lone_cr >= 0:
-            data = bytes(block.data)
             if not self.found.lone_cr_line:
-                self.found.lone_cr_line = block.first_line + data.count(b"\n", 0, lone_cr)
-            block.replace(re.sub(rb"\r(?!\n)", b" ", data))
+                before = np.frombuffer(block.data, dtype=np.uint8, count=lone_cr)
+                self.found.lone_cr_line = block.first_line + int(np.count_nonzero(before == 10))
+            block.replace(LONE_CR.sub(b" ", block.data))
         table, bad = self.parser.read_numbered(block)
         total = table.num_rows + len(bad)
         numbers = [n for n, _ in bad]
