@@ -374,16 +374,27 @@ def _unknown_when_a_sentence_is_unreadable(c: pd.DataFrame) -> None:
     said = bad["code_section"].fillna(bad[CHARGE]).fillna("offense unknown")
     text = ("line " + bad[SOURCE_LINE].astype(str) + ", " + said.astype(str) + ": "
             + bad["sentence_unreadable"].astype(str))
-    notes = pd.Series(None, index=c.index, dtype=object)
+    # Per person (one pass) the first four unreadable sentences and how many: a row shows
+    # the first three that are not its own, whoever has thousands.
+    first_four: dict[int, list[int]] = {}
+    count: dict[int, int] = {}
+    for k, who in enumerate(bad["_person"].tolist()):
+        count[who] = count.get(who, 0) + 1
+        if count[who] <= 4:
+            first_four.setdefault(who, []).append(k)
+    own = np.full(len(c), -1, dtype=np.int64)
+    own[unreadable] = np.arange(int(unreadable.sum()))
+    texts = text.to_numpy(dtype=object)
+    notes = np.full(len(c), None, dtype=object)
     for position in np.flatnonzero(affected).tolist():
-        row = c.index[position]
-        others = text[(bad["_person"] == person[position]).to_numpy() & (bad.index != row)]
-        if len(others):
-            listed = "; ".join(others.iloc[:3]) + (
-                f"; and {len(others) - 3:,} more" if len(others) > 3 else "")
-            notes[row] = (f"sentence unreadable on another conviction ({listed}): latest "
-                          "sentence end unknown")
-    c["reading_notes"] = _join_notes(c["reading_notes"], notes)
+        who, mine = person[position], own[position]
+        others = count[who] - (mine >= 0)
+        if others:
+            shown = [texts[k] for k in first_four[who] if k != mine][:3]
+            listed = "; ".join(shown) + (f"; and {others - 3:,} more" if others > 3 else "")
+            notes[position] = (f"sentence unreadable on another conviction ({listed}): latest "
+                               "sentence end unknown")
+    c["reading_notes"] = _join_notes(c["reading_notes"], pd.Series(notes, index=c.index))
 
 
 def _prior_same_section_of_reviewed(c: pd.DataFrame) -> None:
