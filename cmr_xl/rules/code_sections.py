@@ -495,11 +495,11 @@ class OffenseList:
         keys = parsed["code_section"]
         codes, uniques = pd.factorize(keys, use_na_sentinel=True)
         readings = parsed["reading"].to_numpy()
-        first: dict[int, int] = {}
-        for position, code in enumerate(codes):
-            if code >= 0 and code not in first:
-                first[code] = position
-        values = [self.entry_for_reading(readings[first[c]]) for c in range(len(uniques))]
+        first = pd.Series(codes).drop_duplicates()  # each code's first row
+        first = first[first.to_numpy() >= 0]
+        position = np.zeros(len(uniques), dtype=np.int64)
+        position[first.to_numpy()] = first.index.to_numpy()
+        values = [self.entry_for_reading(readings[p]) for p in position.tolist()]
         lookup = pd.Series(values + [None], dtype=object)
         return pd.Series(lookup.iloc[codes].to_numpy(), index=keys.index, dtype=object)
 
