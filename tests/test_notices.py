@@ -244,3 +244,44 @@ def test_a_da_challenge_with_grounds_moves_a_conviction_to_the_challenged_list(r
     challenged = [r for r in rows_of(notice, "Challenged") if str(r["Case number"]) == case]
     assert [r["Grounds of the challenge (HS 11361.9(b))"] for r in challenged] == [grounds]
     assert case not in {str(r["Case number"]) for r in rows_of(notice, "Not challenged")}
+
+
+def test_long_grounds_are_written_once_as_every_text_cell_is(run_out, tmp_path):
+    """Grounds long enough to wrap keep what every text cell gets (defect: they were
+    written a second time raw, without it): the quote prefix of text a spreadsheet would
+    take for a formula."""
+    book = tmp_path / "decided.xlsx"
+    shutil.copy(run_out / "book.xlsx", book)
+    workbook = openpyxl.load_workbook(book)
+    ws = workbook["Results"]
+    header = [c.value for c in ws[1]]
+    col = {label: header.index(label) + 1 for label in header if label}
+    rows = [r for r in range(2, ws.max_row + 1)
+            if ws.cell(r, col["Eligibility Determination"]).value == "Eligible for Dismissal"]
+    formula = '=HYPERLINK("https://example.invalid/grounds","the grounds, in full, are here")'
+    plain = "Unreasonable risk to public safety (PC 1170.18(c)): " + "details " * 12
+    cases = {}
+    for row, grounds in zip(rows[:2], (formula, plain), strict=True):
+        ws.cell(row, col["DA decision"], "challenge")
+        cell = ws.cell(row, col["DA grounds"], grounds)
+        cell.data_type = "s"  # typed text, not a formula
+        cases[str(ws.cell(row, col["Case number"]).value)] = grounds
+    workbook.save(book)
+    assert invoke("recalc", str(book)).exit_code == 0
+    result = invoke("export", str(book), "--out", str(tmp_path / "out"), "--send-pending")
+    assert result.exit_code == 0, result.output
+    notice = openpyxl.load_workbook(tmp_path / "out" / "ab1793-notice_SACRAMENTO.xlsx")
+    sheet = notice["Challenged"]
+    labels = [c.value for c in sheet[1]]
+    at = labels.index("Grounds of the challenge (HS 11361.9(b))") + 1
+    seen = {}
+    for row in range(2, sheet.max_row + 1):
+        case = str(sheet.cell(row, labels.index("Case number") + 1).value)
+        if case in cases and str(sheet.cell(row, at).value).startswith(cases[case][:20]):
+            seen[case] = sheet.cell(row, at)
+    assert set(seen) == set(cases)
+    for case, grounds in cases.items():
+        cell = seen[case]
+        assert cell.data_type == "s" and cell.value == grounds.strip()
+        assert bool(cell.quotePrefix) == (grounds == formula), grounds[:30]
+        assert cell.alignment.wrap_text and cell.alignment.vertical == "top"

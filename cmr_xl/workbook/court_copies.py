@@ -94,6 +94,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "label": {"border": 1},
     "count": {"num_format": "#,##0", "border": 1},
 }
+#: A long sentence or value wraps in its cell (the notices' notes and grounds).
+STYLES |= {f"{style}_wrapped": {**STYLES[style], "text_wrap": True, "valign": "top"}
+           for style in ("text", "note")}
 #: Column widths (characters) that fit the usual values.
 WIDTHS = {"court": 18, "court_ori": 15, "case_number": 12, "cii": 11, "name": 24, "dob": 11,
           "conviction_date": 11, "code_section": 15, "level": 12, "relief": 34,

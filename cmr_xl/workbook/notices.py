@@ -112,25 +112,19 @@ class _NoticeBook(C.CopyBook):
 
     def write(self) -> None:
         notice = self.wb.add_worksheet(NOTICE)
-        rows = self.notice_rows()
+        rows = [("note_wrapped" if style == "note" and len(str(values[0])) > 70 else style,
+                 values) for style, values in self.notice_rows()]  # a sentence: wrapped
         self.write_rows(notice, rows)
         notice.set_column(0, 0, 62)
         notice.set_column(1, 2, 14)
         for row, (style, values) in enumerate(rows):
-            if style == "note" and len(str(values[0])) > 70:  # a sentence: wrapped
+            if style == "note_wrapped":
                 notice.set_row(row, 15 * (len(str(values[0])) // 70 + 1))
-                notice.write_string(row, 0, str(values[0]), self._wrapped())
         print_setup(notice, f"AB 1793 notice: {self.court}", landscape=False, one_page=True)
         for name in self.shown:
             self._list(self.wb.add_worksheet(name), name, self.lists[name])
         notice.activate()
         self.wb.close()
-
-    def _wrapped(self) -> Any:
-        if not hasattr(self, "_wrap"):
-            self._wrap = self.wb.add_format({"text_wrap": True, "valign": "top",
-                                             "italic": True, "font_color": "#595959"})
-        return self._wrap
 
     def notice_rows(self) -> list[tuple[str, list[Any]]]:
         county = self.source.county or "the"
@@ -173,15 +167,15 @@ class _NoticeBook(C.CopyBook):
         for col, (label, _key, width) in enumerate(columns):
             ws.set_column(col, col, width)
             ws.write_string(0, col, label, self.fmt("header"))
-        wrap = self.wb.add_format({"text_wrap": True, "valign": "top"})
+        last, width = len(columns) - 1, columns[-1][2]
         for row, values in enumerate(frame[[key for _, key, _ in columns]].itertuples(
                 index=False, name=None), start=1):
+            long = isinstance(values[-1], str) and len(values[-1]) > width  # wrapped
             for col, value in enumerate(values):
-                self.write_value(ws, row, col, value)
-            grounds = values[-1]
-            if isinstance(grounds, str) and len(grounds) > columns[-1][2]:
-                ws.write_string(row, len(columns) - 1, grounds, wrap)
-                ws.set_row(row, 15 * (len(grounds) // columns[-1][2] + 1))
+                self.write_value(ws, row, col, value,
+                                 "text_wrapped" if long and col == last else "text")
+            if long:
+                ws.set_row(row, 15 * (len(values[-1]) // width + 1))
         if frame.empty:
             ws.write_string(1, 0, "None.")
         ws.freeze_panes(1, 0)
