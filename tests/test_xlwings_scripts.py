@@ -418,3 +418,12 @@ def test_recalculate_writes_the_used_overrides_as_the_writer_does(xl, filled):
             and a["sheet_position"] == 0 and a["start_column"] == L.USED_COL
             and a["start_row"] == cell.row]
     assert used == [[["11357(C)=hand review"]]]
+
+
+def test_criteria_cells_are_named_one_way():
+    """One naming of Criteria cells for every message (the related-charges check built
+    its own, 'Criteria!None' for a missing row)."""
+    from cmr_xl.xlwings_app.scripts import criteria_place
+
+    assert criteria_place(12, C.VALUE_COL) == "Criteria!C13"
+    assert criteria_place(-1, C.VALUE_COL) == "Criteria"

@@ -185,20 +185,23 @@ def _cell(rows: list[Sequence[Any]], row: int, col: int) -> Any:
     return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
 
 
-def read_criteria(book: xw.Book) -> tuple[Criteria, list[Criteria]]:
-    """Criteria and named what-if scenarios from the Criteria sheet, read as the command
-    line reads a saved workbook; errors name cells (Criteria!C13)."""
-    rows = [list(row) for row in _rows(book, C.CRITERIA)]
-
-    def place(row: int, col: int) -> str:
-        return C.CRITERIA if row < 0 else f"{C.CRITERIA}!{a1(row, col)}"
-
-    criteria = criteria_from_rows(rows, place)
-    return criteria, scenarios_from_rows(rows, criteria, place)
+def criteria_place(row: int, col: int) -> str:
+    """A Criteria cell as messages name it (Criteria!C13); row -1: the sheet."""
+    return C.CRITERIA if row < 0 else f"{C.CRITERIA}!{a1(row, col)}"
 
 
-def _run_settings(book: xw.Book, need_file: bool = True) -> tuple[str, list[str]]:
-    rows = _rows(book, C.CRITERIA)
+def read_criteria(book: xw.Book, rows: list[Sequence[Any]] | None = None
+                  ) -> tuple[Criteria, list[Criteria]]:
+    """Criteria and named what-if scenarios from the Criteria sheet (`rows`: when already
+    read), read as the command line reads a saved workbook; errors name cells
+    (Criteria!C13)."""
+    rows = [list(row) for row in (_rows(book, C.CRITERIA) if rows is None else rows)]
+    criteria = criteria_from_rows(rows, criteria_place)
+    return criteria, scenarios_from_rows(rows, criteria, criteria_place)
+
+
+def _run_settings(rows: list[Sequence[Any]], need_file: bool = True) -> tuple[str, list[str]]:
+    """The county and DOJ file path(s) under 'Import settings' (the Criteria sheet's rows)."""
     where = key_rows(rows)
     county = str(_cell(rows, where.get(C.RUN_COUNTY, -1), C.VALUE_COL) or "").strip()
     files = str(_cell(rows, where.get(C.RUN_DOJ_FILE, -1), C.VALUE_COL) or "").strip()
@@ -354,9 +357,9 @@ def read_decisions(table: ResultsTable, sheet_rows: Sequence[int]) -> pd.DataFra
     return pd.DataFrame({"da_decision": words, "da_grounds": grounds}, dtype=object)
 
 
-def write_used(book: xw.Book, criteria: Criteria) -> None:
-    """The Criteria sheet's 'Used in the results' column (its Check cells compare)."""
-    rows = _rows(book, C.CRITERIA)
+def write_used(book: xw.Book, criteria: Criteria, rows: list[Sequence[Any]]) -> None:
+    """The Criteria sheet's 'Used in the results' column (its Check cells compare);
+    `rows`: the Criteria sheet as the script read it."""
     where = key_rows(rows)
     sheet = book.sheets[C.CRITERIA]
     for spec in criterion_specs():
@@ -365,13 +368,12 @@ def write_used(book: xw.Book, criteria: Criteria) -> None:
                 spec, getattr(criteria, spec.key)))
 
 
-def write_about(book: xw.Book, cells: list[Cell]) -> None:
+def write_about(book: xw.Book, cells: list[Cell], before: list[Sequence[Any]]) -> None:
     """The About rows (content.about_cells: the same keys, labels and values as the
     workbook writer and `cmr-xl recalc` write, the reader's notes included), dates as
-    dates, notes wrapped in rows tall enough; rows left over from a longer About are
-    cleared."""
+    dates, notes wrapped in rows tall enough; rows left over from a longer About
+    (`before`: the About sheet as the script read it) are cleared."""
     sheet = book.sheets[C.ABOUT]
-    before = _rows(book, C.ABOUT)
     body = [c for c in cells if c.row >= ABOUT_FIRST_ROW]
     height = max(c.row for c in body) - ABOUT_FIRST_ROW + 1
     grid: list[list[Any]] = [[""] * 3 for _ in range(height)]
@@ -514,19 +516,22 @@ def _style(target: Any, props: dict[str, Any]) -> None:
 # --- the scripts' work ----------------------------------------------------------------------
 
 
-def _show(book: xw.Book, content: WorkbookContent) -> None:
-    """What follows new determinations: the criteria they used, the Summary, About."""
-    write_used(book, content.criteria)
+def _show(book: xw.Book, content: WorkbookContent, criteria_rows: list[Sequence[Any]],
+          about_rows: list[Sequence[Any]]) -> None:
+    """What follows new determinations: the criteria they used, the Summary, About
+    (`criteria_rows`, `about_rows`: those sheets as the script read them)."""
+    write_used(book, content.criteria, criteria_rows)
     refresh_summary(book, content)
-    write_about(book, about_cells(content))
+    write_about(book, about_cells(content), about_rows)
 
 
 def _import(book: xw.Book, upload: str = "") -> str:
     from cmr_xl.engine.pipeline import run
     from cmr_xl.workbook.writer import content_from_result
 
-    county, paths = _run_settings(book, need_file=not upload)
-    criteria, scenarios = read_criteria(book)
+    criteria_rows = _rows(book, C.CRITERIA)  # read once: settings, criteria, 'Used'
+    county, paths = _run_settings(criteria_rows, need_file=not upload)
+    criteria, scenarios = read_criteria(book, criteria_rows)
     if upload:  # xlwings Server: the file the clerk picked in the task pane
         paths = [str(staging.uploaded(upload))]
     elif runtime.is_lite():  # Lite's Files panel: /data/NAME, or just NAME
@@ -542,7 +547,7 @@ def _import(book: xw.Book, upload: str = "") -> str:
     content = replace(content_from_result(result),
                       computed_by=f"cmr-xl {__version__} (add-in import)")
     write_results(book, content.facts, content.determinations)
-    _show(book, content)
+    _show(book, content, criteria_rows, _rows(book, C.ABOUT))
     return (f"Imported {len(content.facts):,} convictions of {result.county} county; "
             f"{result.summary['chosen']['determinations']}")
 
@@ -550,13 +555,15 @@ def _import(book: xw.Book, upload: str = "") -> str:
 def _recalculate(book: xw.Book) -> str:
     from cmr_xl.engine.pipeline import redetermine
 
-    criteria, scenarios = read_criteria(book)
+    criteria_rows = _rows(book, C.CRITERIA)  # each sheet read once
+    criteria, scenarios = read_criteria(book, criteria_rows)
     results = read_results_table(book)  # read once: facts, DA decisions and header
     facts = read_facts(book, results)
-    about = about_from_rows([list(row) for row in _rows(book, C.ABOUT)])
+    about_rows = _rows(book, C.ABOUT)
+    about = about_from_rows([list(row) for row in about_rows])
     county = str(about.get("county") or "")
-    related = key_rows(_rows(book, C.CRITERIA)).get("related_charges", -1)
-    check_related_charges_held(criteria, about, f"{C.CRITERIA}!{a1(related, C.VALUE_COL)}")
+    related = key_rows(criteria_rows).get("related_charges", -1)
+    check_related_charges_held(criteria, about, criteria_place(related, C.VALUE_COL))
     audit = audit_from_about(about)
     determinations, summary = redetermine(facts, criteria, scenarios, county=county,
                                           accounting=audit["rows"] or None,
@@ -567,7 +574,7 @@ def _recalculate(book: xw.Book) -> str:
         summary=summary, scenarios=scenarios, audit=audit,
         computed_by=f"cmr-xl {__version__} (add-in recalculate)")
     write_determinations(book, determinations, results, facts.attrs["sheet_rows"])
-    _show(book, content)
+    _show(book, content, criteria_rows, about_rows)
     return f"Recalculated {len(facts):,} convictions: {summary['chosen']['determinations']}"
 
 
