@@ -47,6 +47,24 @@ def _match(list_name: str, *texts: str) -> list[bool]:
     return offense_list(list_name).match(parse_sections(pd.Series(texts))).tolist()
 
 
+def test_a_zero_decimal_is_a_stray_mark_because_the_law_data_says_so(monkeypatch):
+    """offense_text.yaml `stray_decimal_zero`: true reads `11357.0 HS` as HS 11357; false
+    keeps the decimal (another section)."""
+    from cmr_xl.rules import code_sections
+
+    assert code_sections.read_offense("11357.0 HS").canonical == "11357 HS"
+    data = {**load_law("offense_text"), "stray_decimal_zero": False}
+    monkeypatch.setattr(code_sections, "load_law", lambda name: data)
+    code_sections._spelling.cache_clear()
+    try:
+        reading = code_sections.read_offense("11357.0 HS")
+        assert (reading.canonical, reading.prop64_reading) == ("11357.0 HS", "")
+    finally:
+        monkeypatch.undo()
+        code_sections._spelling.cache_clear()
+    assert code_sections.read_offense("11357.0 HS").canonical == "11357 HS"
+
+
 def test_the_first_prop64_section_mentioned_skips_look_alikes():
     """Per row, the first text that names HS 11357-11360 as mentions_prop64 reads it:
     11357.5 is a look-alike, so the section is 11360."""

@@ -139,6 +139,7 @@ class _Spelling:
     code_when_missing: dict[str, str]
     inchoate: dict[str, dict]
     see_comment: tuple[str, ...]
+    stray_decimal_zero: bool  # `11357.0` is 11357
 
 
 @cache
@@ -158,6 +159,7 @@ def _spelling() -> _Spelling:
         code_when_missing={str(k): v for k, v in data["code_when_missing"]["value"].items()},
         inchoate={str(k): v for k, v in data["inchoate"].items()},
         see_comment=tuple(s.upper() for s in data["see_comment"]),
+        stray_decimal_zero=bool(data["stray_decimal_zero"]),
     )
 
 
@@ -250,7 +252,7 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
         marker, digits, decimal = _split_marker(digits, decimal)
         if marker:
             items.append({"section": marker, "glued": "", "subsection": "", "code": None})
-        if decimal is not None and set(decimal) == {"0"}:
+        if spelling.stray_decimal_zero and decimal is not None and set(decimal) == {"0"}:
             notes.append(f"{digits}.{decimal} read as {digits}")
             decimal = None
         section = f"{digits}.{decimal}" if decimal else digits
