@@ -138,7 +138,9 @@ class Block:
         self.cr_checked = False  # FileReader._cr_ends has looked at this block
         self.count_lines()
 
-    def count_lines(self) -> None:
+    def count_lines(self, *, utf8: bool = False) -> None:
+        """Count the lines and carriage returns; `utf8`: the data is known to be valid UTF-8
+        (`ascii` then, without looking)."""
         arr = np.frombuffer(self.data, dtype=np.uint8)
         step = 1 << 18  # cache-sized slices: twice as fast as one pass over the block
         newlines = returns = 0
@@ -149,13 +151,15 @@ class Block:
         self.n_lines = newlines + (1 if len(arr) and arr[-1] != 10 else 0)
         # no CR, or one per line (CRLF): no lone CR can end a record pyarrow counts
         self.plain_ends = returns in (0, newlines)
-        self.ascii = not len(arr) or int(arr.max()) < 128
+        self.ascii = utf8 or not len(arr) or int(arr.max()) < 128  # or valid UTF-8
         self._bounds: tuple[np.ndarray, np.ndarray] | None = None
         self._lone_cr: int | None = None
 
-    def replace(self, data: bytes) -> None:
+    def replace(self, data: bytes, *, utf8: bool = False) -> None:
+        """New data for the block; it stays `ascii` when it was (a CR made a line feed or a
+        space keeps UTF-8 valid), or when `utf8` says the new data is valid UTF-8."""
         self.data = data
-        self.count_lines()
+        self.count_lines(utf8=utf8 or self.ascii)
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Byte offset where each line begins and ends (line end excluded)."""

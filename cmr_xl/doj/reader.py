@@ -307,13 +307,13 @@ class FileReader:
             self._reencode(block)  # before pyarrow: it cannot report non-UTF-8 bad rows
         return self.parser.read(block.data, block.first_line, threads=True)
 
-    def _reencode(self, block: Block) -> bool:
+    def _reencode(self, block: Block) -> None:
         """Read bytes that are not UTF-8 as Windows-1252 and give pyarrow UTF-8."""
         data = bytes(block.data)
         try:
             data.decode("utf-8")
             block.ascii = True  # valid UTF-8: nothing to do
-            return False
+            return
         except UnicodeDecodeError as error:
             at = error.start
         if not self.found.encoding_line:
@@ -321,8 +321,7 @@ class FileReader:
             self.accounting.notes.append(
                 f"{self.given}: text that is not UTF-8 from line {self.found.encoding_line}; read it "
                 "as Windows-1252 / Latin-1 (accented letters in names)")
-        block.replace(data.decode("utf-8", errors="cmr_xl_cp1252").encode("utf-8"))
-        return True
+        block.replace(data.decode("utf-8", errors="cmr_xl_cp1252").encode("utf-8"), utf8=True)
 
     def _cr_ends(self, block: Block) -> Block:
         """The block with its old-Mac line ends (a lone CR ending a whole record, among
