@@ -110,10 +110,8 @@ def _determine(facts: Any, criteria: Any, header: Any, columns: Any,
         too_big = result_too_big(result, outputs)
         if too_big:
             return [[too_big]]
-        answers = answer_rows(block, cells_from_frame(result, outputs), len(outputs))
-        for position, problem in problems.items():
-            answers[position] = [f"cmr-xl: {problem}"] + [""] * (len(outputs) - 1)
-        return answers
+        block.problems.update(problems)  # a bad DA decision answers as an unread row does
+        return answer_rows(block, cells_from_frame(result, outputs), len(outputs))
     except InputError as error:
         return [[f"cmr-xl: {error}"]]
 
