@@ -14,7 +14,7 @@ About's record; otherwise they count them).
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -120,16 +120,18 @@ def problems(frame: pd.DataFrame, about: dict[str, Any], path: Path,
         imported = None  # not the import About records (edited, or an older import's)
     found: list[str] = []
     sheet_rows = list(frame.attrs.get("sheet_rows", range(1, len(ids) + 1)))
-    counts = Counter(ids)
-    for identity, count in counts.items():
-        if count > 1:
-            rows = [int(sheet_rows[n]) + 1 for n, i in enumerate(ids) if i == identity]
+    rows_of: dict[str, list[int]] = defaultdict(list)  # identity -> its 1-based sheet rows
+    for n, identity in enumerate(ids):
+        rows_of[identity].append(int(sheet_rows[n]) + 1)
+    for identity, rows in rows_of.items():
+        if len(rows) > 1:
+            count = len(rows)
             subject, cycle, number = identity.split("|")
             found.append(
                 f"{path.name}, sheet {L.RESULTS}, rows {', '.join(map(str, rows))}: the same "
                 f"conviction (subject {subject}, cycle {cycle}, count {number}) "
                 f"{count} times; {count - 1} row(s) repeated {SUFFIX}")
-    unique = len(counts)
+    unique = len(rows_of)
     written = int(written)
     where = f"{path.name}, sheet {L.RESULTS}"
     if imported is not None:
@@ -140,7 +142,7 @@ def problems(frame: pd.DataFrame, about: dict[str, Any], path: Path,
     elif unique > written:
         found.append(f"{where}: {unique:,} convictions where the import wrote {written:,}: "
                      f"{unique - written:,} row(s) added {SUFFIX}")
-    elif not any(count > 1 for count in counts.values()):
+    elif not any(len(rows) > 1 for rows in rows_of.values()):
         found.append(f"{where}: {written:,} convictions as the import wrote, but not the same "
                      f"ones (subject, cycle or count changed) {SUFFIX}")
     return found
