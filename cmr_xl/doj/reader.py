@@ -89,7 +89,7 @@ from cmr_xl.doj.records import LONE_CR, cr_line_ends, split_record
 from cmr_xl.doj.repairs import Judged, Repairs
 from cmr_xl.doj.repeats import Repeats
 from cmr_xl.doj.sniff import checked_path, not_text_error, sniff
-from cmr_xl.doj.values import normalize_columns, normalized, null_placeholder
+from cmr_xl.doj.values import normalize_columns, null_placeholder
 
 __all__ = ["NORMALIZED_COLUMNS", "OUTPUT_SCHEMA", "iter_person_batches", "normalize_columns",
            "read_all"]
@@ -470,10 +470,8 @@ class FileReader:
         """Normalise, add the Python-read rows in line order, drop repeated headers and the
         rows that cannot be used (`screen.screen`), check the first rows of the file for Excel,
         add the source columns."""
-        table = table.select(list(DOJ_COLUMNS))
-        for name in NORMALIZED_COLUMNS:
-            table = table.set_column(table.column_names.index(name), name,
-                                     normalized(table[name], nulls_done=True))
+        table = normalize_columns(table.select(list(DOJ_COLUMNS)), NORMALIZED_COLUMNS,
+                                  nulls_done=True)
         judged_lines = np.array([r[0] for r in judged.rows], dtype=np.int64)
         if judged.rows:
             extra = pa.table(

@@ -14,15 +14,17 @@ from cmr_xl.doj.doj_format import DOJ_COLUMNS
 NULL_VALUES = ["", "-", "NULL"]
 
 
-def normalize_columns(table: pa.Table, columns: Sequence[str] | None = None) -> pa.Table:
+def normalize_columns(table: pa.Table, columns: Sequence[str] | None = None, *,
+                      nulls_done: bool = False) -> pa.Table:
     """`columns` (default: all DOJ columns present) with placeholders (only spaces, `-` with
     spaces, `NULL`) made null and padding spaces trimmed. Cheap on the few rows an output
-    holds; the reader already does this for NORMALIZED_COLUMNS."""
+    holds; the reader already does this for NORMALIZED_COLUMNS (with `nulls_done`: see
+    `normalized`)."""
     names = [c for c in (columns if columns is not None else DOJ_COLUMNS)
              if c in table.column_names]
     for name in names:
         index = table.column_names.index(name)
-        table = table.set_column(index, name, normalized(table[name], nulls_done=False))
+        table = table.set_column(index, name, normalized(table[name], nulls_done=nulls_done))
     return table
 
 
