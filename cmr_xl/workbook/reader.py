@@ -327,6 +327,8 @@ CONVICTION_LABELS = tuple(c.label for c in RESULT_COLUMNS if c.key in CONVICTION
 HEADER_SEARCH_ROWS = 20
 #: What becomes of a clerk's note below the table, as recalc says it.
 LEFT_AS_IT_IS = "left as it is"
+#: What read_results says of a clerk's note below the table (before what becomes of it).
+STRAY_NOTE = "is not a conviction (no code section in its row)"
 #: Reads one Results column's cell values (numpy object array) as a typed column.
 Typer = Callable[[np.ndarray, Column], pd.Series]
 
@@ -371,7 +373,7 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     frame.attrs["header_row"] = header_row
     frame.attrs["stray_notes"] = [
         f"{L.place(book.path, L.RESULTS, L.a1(header_row + 1 + n, col))}: "
-        f"{str(cells[n, col])[:60]!r} is not a conviction (no code section in its row); {stray}"
+        f"{str(cells[n, col])[:60]!r} {STRAY_NOTE}; {stray}"
         for n in strays.tolist() for col in [int(np.flatnonzero(present[n])[0])]]
     return frame
 

@@ -47,6 +47,8 @@ from cmr_xl.workbook.package import (
     set_cells,
 )
 from cmr_xl.workbook.reader import (
+    LEFT_AS_IT_IS,
+    STRAY_NOTE,
     Workbook,
     cell_at,
     columns_of,
@@ -98,7 +100,7 @@ def recalc_workbook(path: str | Path, notes: list[str] | None = None) -> dict[st
 
 _NO_LISTS = ("(where the Criteria dropdowns take their choices) is missing, so the "
              "dropdowns offer nothing; copy it from a workbook of `cmr-xl new`")
-_STRAY = " is not a conviction (no code section in its row); left as it is"
+_STRAY = f" {STRAY_NOTE}; {LEFT_AS_IT_IS}"
 
 
 def _workbook_check(note: str) -> bool:
