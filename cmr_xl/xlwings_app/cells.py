@@ -76,12 +76,6 @@ class FactsBlock:
     problems: dict[int, str] = field(default_factory=dict)  # row -> why it was not read
 
 
-def facts_from_cells(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> pd.DataFrame:
-    """The engine's facts table from a header (labels or keys) and rows of cells; empty
-    rows (no conviction type) are left out."""
-    return facts_block(header, rows).facts
-
-
 def facts_block(header: Sequence[Any], rows: Sequence[Sequence[Any]]) -> FactsBlock:
     """Rows of cells (Results!A:AI): transposed once (in C), each fact column converted
     whole."""
