@@ -24,6 +24,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from cmr_xl.rules.distinct import each_distinct
 from cmr_xl.rules.law import (
     inchoate_marker_pattern,
     load_law,
@@ -362,10 +363,9 @@ def read_offense(text: object, *, anywhere: bool = False) -> Reading | None:
 
 
 def _per_distinct(texts: pd.Series, test) -> pd.Series:
-    """A test run once per distinct text and spread back to the rows."""
-    codes, uniques = pd.factorize(texts.fillna(""))
-    answers = np.array([bool(test(str(u))) for u in uniques] + [False], dtype=bool)
-    return pd.Series(answers[codes], index=texts.index)
+    """A test run once per distinct text ("" for missing) and spread back to the rows."""
+    return pd.Series(each_distinct(texts, lambda text: bool(test(text))).astype(bool),
+                     index=texts.index)
 
 
 _MENTION = re.compile(MENTIONS_PROP64)
@@ -388,10 +388,8 @@ def first_prop64_section(texts: list[pd.Series]) -> pd.Series:
     index = texts[0].index
     found = np.full(len(index), None, dtype=object)
     for text in texts:
-        codes, uniques = pd.factorize(text.fillna(""))
-        firsts = np.array([next(iter(prop64_sections_named(str(u))), None) for u in uniques]
-                          + [None], dtype=object)
-        found = np.where(pd.isna(found), firsts[codes], found)
+        first = each_distinct(text, lambda t: next(iter(prop64_sections_named(t)), None))
+        found = np.where(pd.isna(found), first, found)
     return pd.Series(found, index=index, dtype=object)
 
 

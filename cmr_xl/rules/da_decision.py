@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cmr_xl.rules.distinct import each_distinct
 from cmr_xl.rules.law import load_law
 from cmr_xl.rules.results_columns import DECISION
 
@@ -143,7 +144,4 @@ def final_texts(determination: np.ndarray, reason: np.ndarray, relief: np.ndarra
 
 def _categories(reason: np.ndarray) -> np.ndarray:
     """A reason without any note after ';' (still serving): what the Summary counts by."""
-    codes, distinct = pd.factorize(pd.Series(reason, dtype=object), use_na_sentinel=False)
-    texts = np.array(["" if v is None or v != v else str(v).split(";")[0].strip()
-                      for v in distinct], dtype=object)
-    return texts[codes] if len(codes) else np.array([], dtype=object)
+    return each_distinct(pd.Series(reason, dtype=object), lambda text: text.split(";")[0].strip())

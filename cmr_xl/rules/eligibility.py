@@ -20,6 +20,7 @@ from cmr_xl.rules.code_sections import prop64_sections_named
 from cmr_xl.rules.criteria import Action, Criteria
 from cmr_xl.rules.da_decision import final_texts
 from cmr_xl.rules.dates import completed_years, years_before, years_between
+from cmr_xl.rules.distinct import distinct, each_distinct
 from cmr_xl.rules.facts import after_prop64
 from cmr_xl.rules.law import (
     aggravator_sections,
@@ -74,13 +75,6 @@ def _rules_data() -> list[dict]:
     return decision_rules()
 
 
-def _format_each(values: pd.Series | np.ndarray, template: Callable[[str], str]) -> np.ndarray:
-    """Apply `template` once per distinct value, "" for missing (reasons repeat across
-    thousands of rows)."""
-    codes, distinct = _distinct(values)
-    return np.array([template(value) for value in distinct], dtype=object)[codes]
-
-
 def _filled(texts: pd.Series) -> np.ndarray:
     """Per row: the text fact holds something (neither missing nor "")."""
     return (texts.notna() & (texts.astype(object).fillna("") != "")).to_numpy()
@@ -121,7 +115,7 @@ def offense_review(ctx: Context, rule: dict) -> Outcome:
         which, section, other = key.split("|", 2)
         return rule["reasons"][which].format(section=section, other=other) if which else ""
 
-    return Outcome((kind != "").to_numpy(), rule["determination"], _format_each(keys, reason))
+    return Outcome((kind != "").to_numpy(), rule["determination"], each_distinct(keys, reason))
 
 
 def unknown_level(ctx: Context, rule: dict) -> Outcome:
@@ -134,7 +128,7 @@ def sentence_unreadable(ctx: Context, rule: dict) -> Outcome:
     text = ctx.facts["sentence_unreadable"]
     unreadable = _filled(text)
     return Outcome(unreadable, rule["determination"],
-                   _format_each(text, lambda value: rule["reason"].format(value=value)
+                   each_distinct(text, lambda value: rule["reason"].format(value=value)
                                 if value else ""))
 
 
@@ -166,7 +160,7 @@ def _listed(ctx: Context, rule: dict, prior: str, anywhere: str) -> _Listed | No
     sections = ctx.facts[anywhere if any_scope else prior]
     template = rule["reason_any" if any_scope else "reason"]
     return _Listed(outcome, scope, sections.notna().to_numpy(),
-                   _format_each(sections, lambda s: template.format(sections=s)))
+                   each_distinct(sections, lambda s: template.format(sections=s)))
 
 
 def super_strike(ctx: Context, rule: dict) -> Outcome | None:
@@ -199,7 +193,7 @@ def two_priors(ctx: Context, rule: dict) -> Outcome | None:
     priors = ctx.facts["prior_same_section"]
     applies = scope & _array(priors >= threshold)
     pairs = priors.fillna(0).astype(int).astype(str) + "|" + ctx.facts["section"].fillna("")
-    reasons = _format_each(pairs, lambda pair: rule["reason"].format(
+    reasons = each_distinct(pairs, lambda pair: rule["reason"].format(
         value=pair.split("|")[0], section=pair.split("|")[1]))
     return Outcome(applies, outcome, reasons)
 
@@ -321,21 +315,11 @@ RULES: dict[str, Rule] = {
 # --- the driver ---------------------------------------------------------------------
 
 
-def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Per row the code of its value, and the distinct values ("" for missing). A county
-    has a few dozen distinct sections and levels: tests run once per distinct value and
-    spread to rows by code, instead of once per row."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    texts = np.array(["" if u is None or u is pd.NA or u != u else str(u) for u in uniques],
-                     dtype=object)
-    return codes, texts
-
-
 def _context(facts: pd.DataFrame, criteria: Criteria) -> Context:
-    level_code, levels = _distinct(facts["level"])
+    level_code, levels = distinct(facts["level"])
     felony = (levels == "Felony")[level_code]
-    section_code, sections = _distinct(facts["section"])
-    code_section_code, code_sections = _distinct(facts["code_section"])
+    section_code, sections = distinct(facts["section"])
+    code_section_code, code_sections = distinct(facts["code_section"])
     action = np.full(len(facts), ACTIONS.index(criteria.misdemeanor), dtype=np.int8)
     section_code, sections = _acting_sections(code_section_code, code_sections, section_code,
                                               sections, criteria)
@@ -518,7 +502,7 @@ def _fallback(determination: np.ndarray, reason: np.ndarray, decided: np.ndarray
 
 def _outcome_masks(determination: np.ndarray) -> dict[str, np.ndarray]:
     """Per determination, the rows that have it (one pass over the texts, not one each)."""
-    code, outcomes = _distinct(pd.Series(determination, dtype=object))
+    code, outcomes = distinct(pd.Series(determination, dtype=object))
     return {d: (outcomes == d)[code] for d in DETERMINATIONS}
 
 
