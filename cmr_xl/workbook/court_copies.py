@@ -210,9 +210,7 @@ def _check_rows_imported(book: Workbook, cases: pd.DataFrame, about: dict[str, A
     the identity columns has no import record to check against."""
     if not all(c.key in cases for c in row_integrity.IDENTITY):
         return
-    imported = (row_integrity.read_imported(book.rows(L.LISTS))
-                if L.LISTS in book.sheet_names else None)
-    row_integrity.refuse(cases, about, book.path, imported)
+    row_integrity.refuse(cases, about, book.path, row_integrity.imported_of(book))
 
 
 def _check_determined(cases: pd.DataFrame, path: Path) -> None:

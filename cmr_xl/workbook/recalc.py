@@ -140,9 +140,8 @@ def recalculated_content(path: str | Path, book: Workbook | None = None) -> Work
     # the checks of this workbook replace those of an earlier recalc (a fixed problem goes)
     notes = [note for note in audit["rows"].get("notes") or [] if not _workbook_check(note)]
     workbook_notes = list(facts.attrs.get("stray_notes") or [])
-    imported = (row_integrity.read_imported(book.rows(L.LISTS))
-                if L.LISTS in book.sheet_names else None)
-    workbook_notes += row_integrity.problems(facts, about, path, imported)  # rows deleted...
+    workbook_notes += row_integrity.problems(facts, about, path,  # rows deleted...
+                                             row_integrity.imported_of(book))
     if L.LISTS not in book.sheet_names:
         workbook_notes.append(f"{path.name}: sheet '{L.LISTS}' {_NO_LISTS}")
     notes += [note for note in workbook_notes if note not in notes]

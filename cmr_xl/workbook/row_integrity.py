@@ -16,13 +16,16 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from cmr_xl.common.errors import InputError
 from cmr_xl.rules.results_columns import RESULT_COLUMNS
 from cmr_xl.workbook import layout as L
+
+if TYPE_CHECKING:
+    from cmr_xl.workbook.reader import Workbook
 
 #: About keys (under the row accounting, "Rows: ..."), carried over by recalc.
 WRITTEN, FINGERPRINT = "convictions_written", "convictions_fingerprint"
@@ -90,6 +93,11 @@ def read_imported(rows: list[list[Any]]) -> dict[str, str] | None:
         place = row[at + 1] if at + 1 < len(row) else None
         found[str(identity)] = "" if place is None else str(place)
     return found
+
+
+def imported_of(book: Workbook) -> dict[str, str] | None:
+    """read_imported of a workbook's Lists sheet; None when it has none."""
+    return read_imported(book.rows(L.LISTS)) if L.LISTS in book.sheet_names else None
 
 
 def _named(identity: str, place: str) -> str:
