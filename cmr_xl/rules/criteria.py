@@ -209,22 +209,34 @@ def allowed_values(spec: CriterionSpec, *, dropdown: bool = False) -> str:
     return "one of " + ", ".join(repr(words) for words in spec.choices.values())
 
 
+def choice_aliases(choices: dict[str, str]) -> tuple[str, ...]:
+    """The short words a choice accepts besides its dropdown words: its key and the key
+    with '_' as ' ' (dismiss, hand review); also the workbook's Check column."""
+    words = [w for key in choices for w in (key, key.replace("_", " "))]
+    return tuple(dict.fromkeys(words))
+
+
 def _parse_choice(spec: CriterionSpec, raw: Any, where: str) -> str:
     text = " ".join(str(raw).split()).lower()  # as Excel's TRIM in the Check column
     for key, words in spec.choices.items():
-        if text in (key, key.replace("_", " "), words.lower()):
+        if text in (*choice_aliases({key: words}), words.lower()):
             return key
     raise CriteriaError(where, f"{shown(raw)} is not a choice for {spec.label}",
                         f"Use {allowed_values(spec)}")
+
+
+#: What a yes/no criterion accepts (any case, spaces around); also the workbook's Check column.
+SWITCH_YES = ("yes", "y", "true", "1", "on")
+SWITCH_NO = ("no", "n", "false", "0", "off")
 
 
 def parse_switch(spec: CriterionSpec, raw: Any, where: str) -> bool:
     if isinstance(raw, bool):
         return raw
     text = str(raw).strip().lower()
-    if text in ("yes", "y", "true", "1", "on"):
+    if text in SWITCH_YES:
         return True
-    if text in ("no", "n", "false", "0", "off"):
+    if text in SWITCH_NO:
         return False
     raise CriteriaError(where, f"{shown(raw)} is not yes or no for {spec.label}",
                         f"Use {allowed_values(spec)}")

@@ -20,7 +20,15 @@ import pandas as pd
 from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
 from cmr_xl.engine.cell_values import serial_from_date
-from cmr_xl.rules.criteria import DATE_RANGE, PROP64_SECTIONS, Criteria, criterion_specs
+from cmr_xl.rules.criteria import (
+    DATE_RANGE,
+    PROP64_SECTIONS,
+    SWITCH_NO,
+    SWITCH_YES,
+    Criteria,
+    criterion_specs,
+)
+from cmr_xl.rules.criteria import choice_aliases as choice_aliases  # the parser's; writer, recalc
 from cmr_xl.rules.da_decision import final_outcome
 from cmr_xl.rules.law import recent_years
 from cmr_xl.rules.outcomes import (
@@ -579,14 +587,8 @@ def check_formula(spec_kind: str, value_cell: str, used_cell: str, allowed: str,
     return (f'=IF({invalid},"{message}",IF(OR(ISBLANK({u}),{u}={v}),"","{CHANGED}"))')
 
 
-#: What a yes/no criterion accepts, as the parser does (any case, spaces around).
-SWITCH_WORDS = ("yes", "y", "true", "1", "on", "no", "n", "false", "0", "off")
-
-
-def choice_aliases(choices: dict[str, str]) -> tuple[str, ...]:
-    """The short words a choice cell accepts besides the dropdown's (dismiss, hand review)."""
-    words = [w for key in choices for w in (key, key.replace("_", " "))]
-    return tuple(dict.fromkeys(words))
+#: What a yes/no criterion accepts: the parser's words (any case, spaces around).
+SWITCH_WORDS = SWITCH_YES + SWITCH_NO
 
 
 __all__ = ["CHECK_COL", "Cell", "STYLES", "WorkbookContent", "about_cells", "audit_from_about",
