@@ -29,7 +29,6 @@ message box with the file and line, or sheet and cell, to fix.
 
 from __future__ import annotations
 
-import importlib
 import json
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -744,13 +743,11 @@ def _written(paths: list[Path], out: Path) -> str:
 
 
 def _court_copies() -> Callable[..., list[Path]]:
-    """What `cmr-xl export` writes: court copies, AB 1793 notices and summary.pdf."""
-    try:
-        module = importlib.import_module("cmr_xl.workbook.court_copies")
-        return module.export_for_courts
-    except (ImportError, AttributeError):
-        raise InputError("cmr_xl.workbook.court_copies", "is not installed in this version",
-                         "Use `cmr-xl export BOOK.xlsx --out DIR`") from None
+    """What `cmr-xl export` writes: court copies, AB 1793 notices and summary.pdf
+    (imported when a script makes them, as the server's Court copies route does)."""
+    from cmr_xl.workbook.court_copies import export_for_courts
+
+    return export_for_courts
 
 
 CLASSIC = {"import_doj_file": _import, "recalculate": _recalculate, "make_live": _make_live,
