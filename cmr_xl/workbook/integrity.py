@@ -27,6 +27,7 @@ from xml.etree import ElementTree
 from xml.parsers import expat
 
 from cmr_xl.common.errors import InputError
+from cmr_xl.workbook import layout as L
 from cmr_xl.workbook.package import WORKBOOK_PART, WORKBOOK_RELS_PART
 from cmr_xl.workbook.package import sheet_part_names as package_sheet_parts
 
@@ -235,15 +236,14 @@ def check_sheet_extent(path: Path, sheet: str, part: str) -> Extent:
     extent = sheet_extent(path, part)
     if extent.disorder:
         before, after = extent.disorder
-        raise InputError(f"{path.name}, sheet {sheet}, row {after}",
+        raise InputError(L.place(path, sheet, after),
                          f"is written after row {before} in the file (rows repeated or out of "
                          "order), which Excel reports as damage", RESAVE)
     grid = extent.rows * extent.cols
     if grid > GRID_FLOOR_CELLS and grid > MAX_EMPTY_FACTOR * max(extent.cells, 1):
         far = _last_cells(path, part, extent)
         raise InputError(
-            f"{path.name}, sheet {sheet}, {'cells' if len(far) > 1 else 'cell'} "
-            f"{', '.join(far)}",
+            L.place(path, sheet, far),
             f"a value far outside the table makes the sheet {extent.rows:,} rows by "
             f"{extent.cols:,} columns ({grid:,} cells) for {extent.cells:,} cells in use",
             "Delete the stray value (select the cell, press Delete; Ctrl+End goes to it) and "

@@ -8,6 +8,7 @@ column A, so that reading back still works when a clerk inserts a row above it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -39,12 +40,20 @@ def sheet_ref(sheet: str, row: int, col: int) -> str:
     return f"{sheet}!{a1(row, col, absolute=True)}"
 
 
-def place(book: str | Path | None, sheet: str, cell: str | int | None = None) -> str:
+def place(book: str | Path | None, sheet: str,
+          cell: str | int | Sequence[str] | Sequence[int] | None = None) -> str:
     """Where a problem is in a workbook, as every message names it: the file, the sheet
     and the cell ('BOOK.xlsx, sheet Criteria, cell C13'), cells ('..., cells A1:AT1') or
-    row (an int, 1-based: '..., row 1')."""
+    row (an int, 1-based: '..., row 1'); several cells or rows (a list) are listed
+    ('..., cells A9, Z1', '..., rows 2, 7'), one as that cell or row alone."""
     parts = [Path(book).name] if book else []
     parts.append(f"sheet {sheet}")
+    if isinstance(cell, (list, tuple)):
+        if len(cell) > 1:
+            noun = "rows" if all(isinstance(c, int) for c in cell) else "cells"
+            parts.append(f"{noun} {', '.join(map(str, cell))}")
+            return ", ".join(parts)
+        cell = cell[0] if cell else None
     if isinstance(cell, int):
         parts.append(f"row {cell}")
     elif cell:

@@ -138,7 +138,7 @@ class Workbook:
             try:
                 data = self._calamine.get_sheet_by_name(sheet)
             except Exception as error:  # noqa: BLE001 - calamine reports damage in many ways
-                raise InputError(f"{self.path.name}, sheet {sheet}", f"cannot be read ({error})",
+                raise InputError(L.place(self.path, sheet), f"cannot be read ({error})",
                                  "Open the workbook in Excel and save it again (Excel repairs "
                                  "what it can), or use a backup copy") from None
             top, left = data.start or (0, 0)

@@ -136,12 +136,12 @@ def problems(frame: pd.DataFrame, about: dict[str, Any], path: Path,
             count = len(rows)
             subject, cycle, number = identity.split("|")
             found.append(
-                f"{path.name}, sheet {L.RESULTS}, rows {', '.join(map(str, rows))}: the same "
+                f"{L.place(path, L.RESULTS, rows)}: the same "
                 f"conviction (subject {subject}, cycle {cycle}, count {number}) "
                 f"{count} times; {count - 1} row(s) repeated {SUFFIX}")
     unique = len(rows_of)
     written = int(written)
-    where = f"{path.name}, sheet {L.RESULTS}"
+    where = L.place(path, L.RESULTS)
     if imported is not None:
         return found + _named_changes(ids, sheet_rows, imported, where, unique, written)
     if unique < written:

@@ -113,7 +113,7 @@ def _note_text_repairs(content: WorkbookContent, frame: pd.DataFrame, path: Path
     for column in RESULT_COLUMNS:
         if column.kind == "text":
             clean_array(arrow_strings(frame[column.key]), repairs)
-    notes = repairs.notes(f"{path.name}, sheet {L.RESULTS}")
+    notes = repairs.notes(L.place(path, L.RESULTS))
     if notes:
         rows = dict(content.audit.get("rows") or {})
         rows["notes"] = list(rows.get("notes") or []) + notes
