@@ -121,16 +121,11 @@ def final_texts(determination: np.ndarray, reason: np.ndarray, relief: np.ndarra
     words = decisions["da_decision"].fillna("").astype(str).to_numpy(dtype=object)
     ground = (decisions["da_grounds"].fillna("").astype(str).str.strip().to_numpy(dtype=object)
               if "da_grounds" in decisions else np.full(len(words), "", dtype=object))
-    decided = np.zeros(len(words), dtype=bool)
-    for choice in choices():
-        new = decision_outcome(choice)
-        if new is None:
-            continue
-        here = words == choice
-        if choice == "challenge":
-            decided |= here  # a challenge always speaks in its own words
-        decided |= here & (outcome != new)
-        outcome[here] = new
+    before = outcome
+    outcome = decided_outcomes(before, words)
+    deciding = np.isin(words, [c for c in choices() if decision_outcome(c) is not None])
+    # a challenge always speaks in its own words; another choice when it changes the outcome
+    decided = deciding & ((words == "challenge") | (outcome != before))
     if not decided.any():
         return {"outcome": outcome, "reason_category": kinds, "relief": relief}
     challenge = np.where(ground != "", [data["challenge_relief_grounds"].format(grounds=g)
@@ -140,6 +135,19 @@ def final_texts(determination: np.ndarray, reason: np.ndarray, relief: np.ndarra
     relief[decided] = fresh[decided]
     kinds[decided] = [category(w) for w in words[decided]]
     return {"outcome": outcome, "reason_category": kinds, "relief": relief}
+
+
+def decided_outcomes(determination: Any, words: Any) -> Any:
+    """The final outcome per row: the outcome of the DA's choice (`words`, normalised, ""
+    for none) where it has one, else the determination. `determination` (a Series or an
+    array) is copied, never changed."""
+    outcome = determination.copy()
+    words = np.asarray(words, dtype=object)
+    for choice in choices():
+        new = decision_outcome(choice)
+        if new is not None:
+            outcome[words == choice] = new
+    return outcome
 
 
 def _categories(reason: np.ndarray) -> np.ndarray:

@@ -50,11 +50,7 @@ def check_decisions(cases: pd.DataFrame, path: Path, send_pending: bool,
             _where(path, _cells(cases, bad, "da_decision", sheet_row)),
             f"{da_decision.shown(cases['da_decision'].iloc[refused[0]])} is not a DA decision "
             f"({len(refused):,} cell(s))", f"{da_decision.dropdown_fix()}; nothing was written")
-    expected = cases["determination"].copy()
-    for choice in da_decision.choices():
-        outcome = da_decision.decision_outcome(choice)
-        if outcome is not None:
-            expected[(words == choice).to_numpy()] = outcome
+    expected = da_decision.decided_outcomes(cases["determination"], words)
     stale = (expected != cases["outcome"]).fillna(True)
     if stale.any():
         raise InputError(
