@@ -594,10 +594,9 @@ def live_formula(first: int, last: int, name: str = "CMR_DETERMINE",
             f"{C.CRITERIA}!$A${top}:$C${bottom},{C.LIVE}!${packed}${header}{decided})")
 
 
-def _decision_letters(table: ResultsTable) -> tuple[str, str] | None:
-    """Results' DA decision and DA grounds columns (side by side, as the writer puts
-    them), or None for a workbook written before them."""
-    at = da_decision.decision_columns(table.header)
+def _decision_letters(table: ResultsTable, at: tuple[int, int] | None) -> tuple[str, str] | None:
+    """Results' DA decision and DA grounds columns (`at`: their sheet columns, side by
+    side, as the writer puts them), or None for a workbook written before them."""
     if at is None:
         return None
     first, second = at
@@ -608,12 +607,12 @@ def _decision_letters(table: ResultsTable) -> tuple[str, str] | None:
     return a1(0, first).rstrip("1"), a1(0, second).rstrip("1")
 
 
-def pack_formulas(table: ResultsTable) -> tuple[str, str]:
-    """Excel formulas joining a Results row's engine facts into one cell (and the header
-    the same way): one argument per conviction instead of 35, and Excel keeps them up
-    to date when a fact is edited. Yes/no facts go through N() (TRUE -> 1), which reads
-    the same in every Excel language; dates and counts are whole numbers."""
-    cols = table.cols(PACKED_FACTS)
+def pack_formulas(table: ResultsTable, cols: dict[str, int]) -> tuple[str, str]:
+    """Excel formulas joining a Results row's engine facts (`cols`: table.cols(PACKED_FACTS))
+    into one cell (and the header the same way): one argument per conviction instead of
+    35, and Excel keeps them up to date when a fact is edited. Yes/no facts go through
+    N() (TRUE -> 1), which reads the same in every Excel language; dates and counts are
+    whole numbers."""
     letters = [(column, a1(0, cols[column.key]).rstrip("1")) for column in PACKED_FACTS]
     joiner = f'&"{PACK_SEPARATOR}"&'
     at = table.header_row + 1
@@ -642,8 +641,9 @@ def _make_live(book: xw.Book) -> str:
     # Each row's packed facts go in and its result comes back: both count towards a call.
     packed = table.cols(PACKED_FACTS)
     fact_columns = [packed[column.key] for column in PACKED_FACTS]
-    letters = _decision_letters(table)
-    decided = list(da_decision.decision_columns(table.header) or ()) if letters else []
+    at = da_decision.decision_columns(table.header)
+    letters = _decision_letters(table, at)
+    decided = list(at or ())
     sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] + [row[i] for i in decided]
                         for row in body],
                        [[row[i] for i in answers] for row in body] if answers else None)
@@ -653,7 +653,7 @@ def _make_live(book: xw.Book) -> str:
     live = book.sheets[C.LIVE]
     live.clear_contents()
     live[top - 1, 0].resize(1, len(DETERMINATION)).raw_value = [[c.label for c in DETERMINATION]]
-    header_formula, row_formula = pack_formulas(table)
+    header_formula, row_formula = pack_formulas(table, packed)
     live[top - 1, C.LIVE_PACKED_COL].formula = header_formula
     live[top, C.LIVE_PACKED_COL].resize(len(facts), 1).formula = row_formula
     name = runtime.function_name("CMR_DETERMINE")
