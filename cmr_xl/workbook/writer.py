@@ -24,7 +24,7 @@ from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
 from cmr_xl.output.files import atomic_path
 from cmr_xl.rules import da_decision
-from cmr_xl.rules.criteria import allowed_values
+from cmr_xl.rules.criteria import DATE_RANGE, allowed_values
 from cmr_xl.rules.outcomes import DISMISSAL, HAND_REVIEW, NOT_ELIGIBLE, REDUCTION
 from cmr_xl.rules.results_columns import RESULT_COLUMNS, keys
 from cmr_xl.workbook import layout as L
@@ -68,11 +68,12 @@ def content_from_result(result: Any) -> WorkbookContent:
     audit = dict(result.audit())
     audit["rows"] = dict((result.summary or {}).get("rows") or result.accounting.as_dict())
     shown = result.shown().to_numpy()  # related charges only when the office reviews them
+    facts = result.facts[shown]
     # how many convictions the import wrote, and which: recalc and export check the rows
-    audit["rows"].update(row_integrity.record(result.facts[shown]))
+    audit["rows"].update(row_integrity.record(facts))
     return WorkbookContent(
         county=result.county, criteria=result.criteria,
-        facts=result.facts[shown].reset_index(drop=True),
+        facts=facts.reset_index(drop=True),
         determinations=result.determinations[shown].reset_index(drop=True),
         summary=result.summary,
         scenarios=list(result.scenarios), audit=audit,
@@ -195,7 +196,7 @@ class _Book:
         (columns A-H) fit one portrait page."""
         county = self.content.county or "county"
         print_setup(criteria, f"Prop 64 criteria: {county}", landscape=False)
-        last = [c.key for c in RESULT_COLUMNS].index("relief")
+        last = L.results_col("relief")
         print_setup(results, f"Prop 64 results: {county}", header_rows=1, last_col=last,
                     last_row=max(len(self.content.facts), 1))
         print_setup(summary, f"Prop 64 summary: {county}", one_page=True, landscape=False,
@@ -268,8 +269,8 @@ class _Book:
         }
         v = cell.address
         if spec.kind == "date":
-            return {"validate": "date", "criteria": "between", "minimum": date(1900, 1, 1),
-                    "maximum": date(2100, 12, 31), **common}
+            return {"validate": "date", "criteria": "between", "minimum": DATE_RANGE[0],
+                    "maximum": DATE_RANGE[1], **common}
         if spec.kind == "switch":
             return {"validate": "list", "source": [L.YES, L.NO], **common}
         if spec.kind == "number":
@@ -365,12 +366,13 @@ class _Book:
             options = {"level": 1, "hidden": True} if column.key in L.RESULTS_FOLDED else {}
             ws.set_column(col, col, width, fmt, options)
             self.wb.define_name(L.results_name(column.key), L.results_name_ref(column.key))
+        colored = {outcome: self.wb.add_format({"bg_color": color})
+                   for outcome, color in OUTCOME_COLORS.items()}
         for key in ("determination", "outcome"):
             col = L.results_col(key)
-            for outcome, color in OUTCOME_COLORS.items():
+            for outcome, fmt in colored.items():
                 ws.conditional_format(1, col, rows, col, {
-                    "type": "cell", "criteria": "==", "value": f'"{outcome}"',
-                    "format": self.wb.add_format({"bg_color": color})})
+                    "type": "cell", "criteria": "==", "value": f'"{outcome}"', "format": fmt})
         self._decision_cells(ws, rows)
         for col, column in enumerate(RESULT_COLUMNS):  # what each column means, on hover
             ws.write_comment(0, col, f"{column.label}: {column.description}",
