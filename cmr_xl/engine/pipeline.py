@@ -118,13 +118,12 @@ def run(
         original_parts.append(normalize_columns(
             batch.select(list(DOJ_COLUMNS)).take(found.row_index)))
     _refuse_same_content(accounting)
-    wanted = county.strip().upper()
-    if wanted not in counties:
-        close = difflib.get_close_matches(wanted, list(counties), n=1)
+    if county not in counties:
+        close = difflib.get_close_matches(county, list(counties), n=1)
         most = ", ".join(f"{name} ({count:,} rows)" for name, count in counties.most_common(5))
         raise InputError(
             where=", ".join(str(p) for p in paths),
-            what=f"no court step in county {wanted!r} in the file",
+            what=f"no court step in county {county!r} in the file",
             fix=(f"Did you mean {close[0]}? " if close else "")
             + f"Check --county; the counties with most rows here: {most or 'none'}",
         )
@@ -142,13 +141,13 @@ def run(
     if read_done:
         read_done()
     result = RunResult(
-        county=wanted, criteria=criteria, scenarios=list(scenarios), facts=facts,
+        county=county, criteria=criteria, scenarios=list(scenarios), facts=facts,
         determinations=pd.DataFrame(), original_rows=original, accounting=accounting,
         set_aside=set_aside,
         summary={}, inputs=[str(p) for p in paths], started=started.isoformat(),
     )
     result.determinations, result.summary = redetermine(
-        facts, criteria, scenarios, county=wanted, accounting=accounting.as_dict())
+        facts, criteria, scenarios, county=county, accounting=accounting.as_dict())
     result.seconds = (datetime.now(UTC) - started).total_seconds()
     return result
 

@@ -90,7 +90,8 @@ def _split(table: pa.Table) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def convictions_from_table(table: pa.Table, county: str) -> BatchFacts:
     """Facts for every Prop 64 conviction in `county` (and related charges in the same
-    cycle) of the persons in this batch; other convictions serve as history."""
+    cycle) of the persons in this batch; other convictions serve as history. `county` is
+    the key as DOJ writes it (`SACRAMENTO`: engine.counties.county_key)."""
     convictions, events = _split(table)
     total = len(convictions)
     if total == 0:  # a batch of arrests or blank rows only: history with no conviction
@@ -314,7 +315,7 @@ def _add_history(convictions: pd.DataFrame, persons: pd.DataFrame, county: str) 
     c["conviction_date"] = _dates(c["STP_EVENT_DATE"]).fillna(_dates(c["DISP_DATE"]))
     c["dob"] = _dates(c["PRI_DOB"])
     c["county"] = c["STP_ORI_CNTY_NAME"].str.upper()
-    in_county = (c["county"] == county.strip().upper()).fillna(False).to_numpy()
+    in_county = (c["county"] == county).fillna(False).to_numpy()
     c["sentence_end"] = _sentence_end(c["conviction_date"], c["sentence_days"])
     determined = c["is_prop64"].to_numpy() | (c["offense_kind"] != "").to_numpy()
     c["_prop64_here"] = determined & in_county
@@ -525,7 +526,7 @@ def _set_aside_table(rows: pd.DataFrame, county: str) -> pd.DataFrame:
         return empty_set_aside()
     here = rows["county"].fillna("")
     reason = np.where(here == "", NO_COUNTY, np.where(
-        here != county.strip().upper(), OTHER_COUNTY, CONVICTED_OF_OTHER))
+        here != county, OTHER_COUNTY, CONVICTED_OF_OTHER))
     detail = np.where(
         reason == OTHER_COUNTY, _filled_in(_SET_ASIDE["other_county"]["detail"], county=here),
         np.where(reason == NO_COUNTY, _SET_ASIDE["no_county"]["detail"],
