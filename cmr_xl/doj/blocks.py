@@ -134,7 +134,6 @@ class Block:
     def __init__(self, data: memoryview | bytes, first_line: int) -> None:
         self.data = data
         self.first_line = first_line
-        self.changed = False  # old-Mac line ends made line feeds (see FileReader._cr_ends)
         self.cr_checked = False  # FileReader._cr_ends has looked at this block
         self.count_lines()
 

@@ -270,7 +270,7 @@ class FileReader:
             placed = self._place_careful(block)
         else:
             table, bad = self._parse(block)
-            if (bad or table.num_rows != block.n_lines) and self._cr_ends(block).changed:
+            if (bad or table.num_rows != block.n_lines) and self._cr_ends(block):
                 table, bad = self._parse(block)  # old-Mac lines now end in LF
             if (not bad and table.num_rows == block.n_lines
                     and (block.plain_ends or block.lone_cr() < 0)):  # (CR lines + blanks)
@@ -323,21 +323,20 @@ class FileReader:
                 "as Windows-1252 / Latin-1 (accented letters in names)")
         block.replace(data.decode("utf-8", errors="cmr_xl_cp1252").encode("utf-8"), utf8=True)
 
-    def _cr_ends(self, block: Block) -> Block:
-        """The block with its old-Mac line ends (a lone CR ending a whole record, among
-        lines ending otherwise) made line feeds, noted once; `changed` says whether any.
-        Done once per block (`cr_checked`)."""
+    def _cr_ends(self, block: Block) -> bool:
+        """Make the block's old-Mac line ends (a lone CR ending a whole record, among lines
+        ending otherwise) line feeds, noted once; whether any were. Done once per block
+        (`cr_checked`): a later call changes nothing and says False."""
         if block.cr_checked:
-            return block
+            return False
         block.cr_checked = True
-        block.changed = False
         if block.lone_cr() < 0:
-            return block
+            return False
         data = self._cr_line_ends(block.data, block.first_line)
-        if data is not None:
-            block.replace(data)
-            block.changed = True
-        return block
+        if data is None:
+            return False
+        block.replace(data)
+        return True
 
     def _cr_line_ends(self, data: memoryview | bytes, first_line: int) -> bytes | None:
         """`data` with its old-Mac line ends made line feeds (the first one noted), or None

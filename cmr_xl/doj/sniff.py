@@ -10,7 +10,7 @@ import codecs
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cmr_xl.common.errors import DojFileError
@@ -177,7 +177,11 @@ class Shape:
     has_header: bool = False
     skip_lines: int = 0  # leading blank lines and the header line
     mode96: bool = False  # every row ends with an extra empty field: read as 96 columns
-    names: list[str] = field(default_factory=lambda: list(DOJ_COLUMNS))
+
+    @property
+    def names(self) -> list[str]:
+        """The columns the file is read as (the extra field too in a 96-column file)."""
+        return [*DOJ_COLUMNS, EXTRA_FIELD] if self.mode96 else list(DOJ_COLUMNS)
 
 
 def sniff(path: Path, given: str, sample: bytes, whole: bool, notes: list[str]) -> Shape:
@@ -302,4 +306,3 @@ def sniff_rows(shape: Shape, given: str, lines: list[str], skip: int) -> None:
         raise DojFileError(where=f"{given}, line {line}", what=what, fix=AS_SENT)
     if trailing > counts[EXPECTED_FIELDS]:
         shape.mode96 = True
-        shape.names = [*DOJ_COLUMNS, EXTRA_FIELD]
