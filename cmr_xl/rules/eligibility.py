@@ -71,10 +71,6 @@ class Outcome:
 Rule = Callable[[Context, dict], Outcome | None]
 
 
-def _rules_data() -> list[dict]:
-    return decision_rules()
-
-
 def _filled(texts: pd.Series) -> np.ndarray:
     """Per row: the text fact holds something (neither missing nor "")."""
     return (texts.notna() & (texts.astype(object).fillna("") != "")).to_numpy()
@@ -385,7 +381,7 @@ def determine(facts: pd.DataFrame, criteria: Criteria,
     unknown_bits = np.zeros(n, dtype=np.int64)
     first_unknown = np.full(n, "", dtype=object)
     checked: list[dict] = []
-    for rule in _rules_data():
+    for rule in decision_rules():
         outcome = RULES[rule["id"]](ctx, rule)
         if outcome is None:
             continue
