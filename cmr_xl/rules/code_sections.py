@@ -73,6 +73,11 @@ _ONE_SUBDIVISION = re.compile(_SUBDIVISION)
 _STRAY_START = re.compile(r"[\s/\-*.#:,;]*")
 
 
+def _bracketed(parts: list[str]) -> str:
+    """Subdivisions as the canonical text writes them: `B`, `2` -> `(B)(2)`."""
+    return "".join(f"({part})" for part in parts)
+
+
 @dataclass(frozen=True)
 class Citation:
     """One code section as named: `11357` `(B)(2)` `HS`. `glued` keeps letters written
@@ -91,7 +96,7 @@ class Citation:
         """(section, subdivisions) as a list may name it: `288A` is section 288a or 288(a)."""
         if not self.glued:
             return ((self.section, self.subsection),)
-        as_subdivisions = "".join(f"({part})" for part in re.findall(r"[A-Z]+|\d+", self.glued))
+        as_subdivisions = _bracketed(re.findall(r"[A-Z]+|\d+", self.glued))
         return ((self.section + self.glued, self.subsection),
                 (self.section, as_subdivisions + self.subsection))
 
@@ -264,10 +269,10 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
                 glued, position = spaced.group(1), spaced.end()
         written = _SUBDIVISIONS.match(text, position)
         if written and not code:
-            subsection = "".join(f"({part})" for part in _ONE_SUBDIVISION.findall(written.group(0)))
+            subsection = _bracketed(_ONE_SUBDIVISION.findall(written.group(0)))
             position = written.end()
         if glued and section in spelling.code_when_missing:
-            subsection = "".join(f"({p})" for p in re.findall(r"[A-Z]+|\d+", glued)) + subsection
+            subsection = _bracketed(re.findall(r"[A-Z]+|\d+", glued)) + subsection
             glued = ""
         if code is None:
             code, position = _code_at(text, position)
@@ -276,7 +281,7 @@ def _scan_chain(text: str, position: int) -> tuple[list[dict], list[str]]:
         elif not subsection:  # `11357HS(B)`: subdivisions written after the code
             after = _GLUED_SUBDIVISIONS.match(text, position)
             if after:
-                subsection = "".join(f"({p})" for p in _ONE_SUBDIVISION.findall(after.group(0)))
+                subsection = _bracketed(_ONE_SUBDIVISION.findall(after.group(0)))
                 position = after.end()
         items.append({"section": section, "glued": glued, "subsection": subsection, "code": code})
         last = items[-1]
