@@ -427,3 +427,19 @@ def test_criteria_cells_are_named_one_way():
 
     assert criteria_place(12, C.VALUE_COL) == "Criteria!C13"
     assert criteria_place(-1, C.VALUE_COL) == "Criteria"
+
+
+def test_make_live_refuses_a_missing_determination_column_before_writing(xl, filled):
+    """A determination column whose header was renamed is named before the Live sheet is
+    cleared and refilled, so a refused make_live leaves the workbook as it was."""
+    result, path = filled
+    data = payload(path, len(result.facts))
+    results = next(s for s in data["sheets"] if s["name"] == L.RESULTS)["values"]
+    col = [c.key for c in RESULT_COLUMNS].index(DETERMINATION[-1].key)
+    results[0][col] = "My notes"
+    actions = run_script(xl, "make_live", data)
+    assert alerts(actions) == [f"Results!1:1: the column '{DETERMINATION[-1].label}' is "
+                               "missing from the header row. Restore the column header "
+                               "(Undo), or write the workbook again with `cmr-xl run ... "
+                               "--workbook`"]
+    assert [a["func"] for a in actions] == ["alert"]

@@ -628,6 +628,7 @@ def _make_live(book: xw.Book) -> str:
     that each Results row's formulas read the Live row of the same number."""
     table = read_results_table(book)  # read once: the facts and the packed cells
     facts = read_facts(book, table)
+    cols = table.cols(DETERMINATION)  # a missing column is refused before anything is written
     top = table.header_row + 1  # 0-based sheet row of the first conviction
     found = facts.attrs["sheet_rows"]
     if found and found[-1] != top + len(found) - 1:  # the blocks address sheet rows: no gaps
@@ -635,9 +636,7 @@ def _make_live(book: xw.Book) -> str:
         raise InputError(f"{C.RESULTS}!A{gap}", "is an empty row among the convictions",
                          "Delete the empty rows (or sort the table), then run make_live again")
     body = table.body[:len(facts)]
-    labels = table.labels
-    answers = [labels.index(c.label.casefold()) for c in DETERMINATION
-               if c.label.casefold() in labels]
+    answers = [cols[c.key] for c in DETERMINATION]
     # Each row's packed facts go in and its result comes back: both count towards a call.
     packed = table.cols(PACKED_FACTS)
     fact_columns = [packed[column.key] for column in PACKED_FACTS]
@@ -646,7 +645,7 @@ def _make_live(book: xw.Book) -> str:
     decided = list(at or ())
     sizes = call_bytes([[packed_text([row[i] for i in fact_columns])] + [row[i] for i in decided]
                         for row in body],
-                       [[row[i] for i in answers] for row in body] if answers else None)
+                       [[row[i] for i in answers] for row in body])
     bounds = block_bounds(facts["person_id"].tolist(), sizes)
     if C.LIVE not in [s.name for s in book.sheets]:
         book.sheets.add(C.LIVE, after=book.sheets[C.RESULTS])
@@ -661,7 +660,6 @@ def _make_live(book: xw.Book) -> str:
         live[top + start, 0].formula2 = live_formula(top + start + 1, top + end, name, letters,
                                                      header=top)
     results = book.sheets[C.RESULTS]
-    cols = table.cols(DETERMINATION)
     for offset, column in enumerate(DETERMINATION):
         letter = a1(0, offset).rstrip("1")
         formula = f"=INDEX({C.LIVE}!${letter}:${letter},ROW())"
