@@ -312,8 +312,9 @@ def write_determinations(book: xw.Book, determinations: pd.DataFrame, table: Res
     (`sheet_rows`, 0-based, as read_facts found them: under a title, around a gap)."""
     sheet = book.sheets[C.RESULTS]
     rows = neutralise(cells_from_frame(determinations.reset_index(drop=True), DETERMINATION))
+    columns = _determination_runs(table)  # never the DA decision
     for top, height, at in _consecutive(list(sheet_rows)):
-        for first, width, offset in _determination_runs(table):  # never the DA decision
+        for first, width, offset in columns:
             for start in range(0, height, WRITE_ROWS):
                 part = rows[at + start:at + min(start + WRITE_ROWS, height)]
                 chunk = [r[offset:offset + width] for r in part]
