@@ -86,7 +86,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, certfile: str | None = N
         if not Path(env_file).is_file():
             raise InputError(env_file, "does not exist", "Give the path of the .env file")
         os.environ["DOTENV_PATH"] = str(Path(env_file).resolve())
-    if not os.environ.get("XLWINGS_LICENSE_KEY") and not _in_env_file("XLWINGS_LICENSE_KEY"):
+    in_env_file = _env_file_keys()  # the .env file read once
+    if not os.environ.get("XLWINGS_LICENSE_KEY") and "XLWINGS_LICENSE_KEY" not in in_env_file:
         raise InputError("XLWINGS_LICENSE_KEY", "is not set: xlwings Server is xlwings PRO",
                          "Set it to 'noncommercial' (PolyForm Noncommercial 1.0.0, if that "
                          "fits your office; see addin/README.md) or to your paid key")
@@ -99,7 +100,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, certfile: str | None = N
         staging_dir.mkdir(mode=0o700)
         os.environ.update(FIXED)
         for key, value in DEFAULTS.items():
-            if key not in os.environ and not _in_env_file(key):
+            if key not in os.environ and key not in in_env_file:
                 os.environ[key] = value
         if cors_origins:
             os.environ["XLWINGS_CORS_ALLOW_ORIGINS"] = json.dumps(list(cors_origins))
@@ -121,8 +122,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, *, certfile: str | None = N
         shutil.rmtree(project, ignore_errors=True)
 
 
-def _in_env_file(key: str) -> bool:
+def _env_file_keys() -> set[str]:
+    """The keys the .env file at DOTENV_PATH sets (KEY=... lines); none without one."""
     path = os.environ.get("DOTENV_PATH")
     if not path or not Path(path).is_file():
-        return False
-    return any(line.strip().startswith(f"{key}=") for line in Path(path).read_text().splitlines())
+        return set()
+    return {line.strip().split("=", 1)[0] for line in Path(path).read_text().splitlines()
+            if "=" in line}
