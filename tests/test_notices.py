@@ -146,6 +146,9 @@ def test_notices_are_values_only_macro_free_and_printable(exported):
             assert 'fitToWidth="1"' in xml or "fitToPage" in xml, name
     book = openpyxl.load_workbook(notice)
     assert notice.suffix == ".xlsx"
+    assert book.properties.title == "AB 1793 notice (HS 11361.9): SACRAMENTO"
+    assert book.properties.creator == "cmr-xl"
+    assert book.properties.description.startswith("Written by cmr-xl ")  # as a court copy's
     for ws in book.worksheets:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
         assert CONFIDENTIAL in ws.oddFooter.left.text

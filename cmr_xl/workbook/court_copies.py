@@ -463,11 +463,16 @@ class CopyBook:
             "strings_to_numbers": False})
         self.wb.set_calc_mode("auto", calc_id=EXCEL_CALC_ID)
         self.wb.calc_on_load = False  # nothing to calculate: no fullCalcOnLoad, no save prompt
+        title, subject = self.title_and_subject()
         self.wb.set_properties({
-            "title": f"Prop 64 court copy: {court}", "subject": "Prop 64 (HS 11361.8) relief",
+            "title": title, "subject": subject,
             "author": "cmr-xl", "comments": f"Written by cmr-xl {__version__} from {source.name}",
             "created": exported.replace(tzinfo=None)})
         self._formats: dict[tuple[str, str], Format] = {}
+
+    def title_and_subject(self) -> tuple[str, str]:
+        """The file's title and subject (its document properties)."""
+        return f"Prop 64 court copy: {self.court}", "Prop 64 (HS 11361.8) relief"
 
     def fmt(self, style: str, kind: str = "plain") -> Format | None:
         """The format of a style for plain text, formula-like text ("quoted") or a date."""

@@ -102,13 +102,13 @@ class _NoticeBook(C.CopyBook):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.wb.set_properties({
-            "title": f"AB 1793 notice (HS 11361.9): {self.court}",
-            "subject": "Prop 64 convictions the DA challenges and does not challenge",
-            "author": "cmr-xl", "created": self.exported.replace(tzinfo=None)})
         self.lists = notice_lists(self.cases)
         #: The lists written (and counted): Pending DA review only when there are any.
         self.shown = [n for n in LISTS if not (n == PENDING and self.lists[n].empty)]
+
+    def title_and_subject(self) -> tuple[str, str]:
+        return (f"AB 1793 notice (HS 11361.9): {self.court}",
+                "Prop 64 convictions the DA challenges and does not challenge")
 
     def write(self) -> None:
         notice = self.wb.add_worksheet(NOTICE)
