@@ -5,22 +5,16 @@ destination and moved over it only when the command's whole output set is ready 
 `output_set`): a crash, a kill or a full disk mid-write leaves the previous files whole.
 The new file gets the old file's permissions, or those of a plain new file (mkstemp alone
 would make it private to its owner).
+
+`atomic_path(path)` yields a temporary path beside `path`, moved over `path` when the
+running output set commits (at once when no command's output set is open): it is
+`output_set.stage`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from cmr_xl.output.output_set import stage
 
-from cmr_xl.output.output_set import new_file_mode, stage
+__all__ = ["atomic_path"]
 
-__all__ = ["atomic_path", "new_file_mode"]
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside `path`, moved over `path` when the running output set
-    commits (at once when no command's output set is open)."""
-    with stage(path) as temporary:
-        yield temporary
+atomic_path = stage

@@ -352,9 +352,7 @@ class OutputSet:
     """See the module docstring. Use `output_set(...)`, never this class directly."""
 
     note: Note | None = None
-    targets: list[Path] = field(default_factory=list)
     inputs: list[Path] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     replaced: list[Path] = field(default_factory=list)
     _locks: dict[Path, _Lock] = field(default_factory=dict)
     _staged: dict[Path, _Staged] = field(default_factory=dict)
@@ -385,7 +383,6 @@ class OutputSet:
         left: dict[tuple[Any, Any], list[Path]] = {}
         for target in new:
             record = self._lock(target)
-            self.targets.append(target)
             if record:
                 left.setdefault((record.get("pid", "?"), record.get("started", "?")),
                                 []).append(target)
@@ -402,8 +399,6 @@ class OutputSet:
         lock = _Lock(target, self.record)
         try:
             left = lock.acquire()
-        except OutputError:
-            raise
         except OSError as error:
             raise OutputError(str(target), f"cannot be written ({_reason(error)}: the lock "
                               f"file {lock.path.name} could not be made)", _fix(error)) from None
@@ -465,7 +460,6 @@ class OutputSet:
                       f"in {target.parent}: {', '.join(removed)}")
 
     def _say(self, text: str) -> None:
-        self.notes.append(text)
         if self.note:
             self.note(text)
 
