@@ -69,7 +69,7 @@ def test_a_note_below_the_table_is_skipped_and_said_with_what_becomes_of_it(tmp_
     assert len(facts) == len(cases) == 1
     said = f"book.xlsx, sheet Results, cell B4: {NOTE!r} is not a conviction (no code section in its row); "
     assert facts.attrs["stray_notes"] == [said + "left as it is"]
-    assert cases.attrs["left_out"] == [said + "left out of the court copies"]
+    assert cases.attrs["stray_notes"] == [said + "left out of the court copies"]
 
 
 def test_no_header_row_is_refused_naming_what_was_looked_for(tmp_path):

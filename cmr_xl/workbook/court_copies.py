@@ -7,7 +7,9 @@ results_columns), only that court's cases, and a Summary and About that read the
 Excel and LibreOffice. Text is always written as a string cell, never parsed as a formula,
 and text a spreadsheet would take for one when edited carries Excel's quote prefix.
 
-`export_court_copies` is the one entry point for the CLI and the template's export script.
+`export_for_courts` is the one entry point of `cmr-xl export`, the server and the add-in's
+export scripts: the copies, the AB 1793 notices (notices.py) and summary.pdf as one output
+set; `export_court_copies` writes the copies alone.
 """
 
 from __future__ import annotations
@@ -149,7 +151,7 @@ def export_for_courts(book_path: str | Path, out_dir: str | Path, *, per: str = 
     source = _source(book, book_path, about)
     cases = read_cases(book)
     _check_rows_imported(book, cases, about)
-    left_out = list(cases.attrs.get("left_out") or [])
+    left_out = list(cases.attrs.get("stray_notes") or [])  # said by export, never dropped
     cases = _this_county(cases, source, book_path)
     cases = _reviewed(cases)
     _check_determined(cases, book_path)
@@ -201,7 +203,6 @@ def read_cases(book: Workbook) -> pd.DataFrame:
     frame = read_results(book.path, book=book, columns=REQUIRED_COLUMNS, optional=identity,
                          typed=shown_column, stray="left out of the court copies")
     frame[SHEET_ROW] = frame.attrs["sheet_rows"]
-    frame.attrs["left_out"] = frame.attrs["stray_notes"]  # said by export, never dropped silently
     return frame
 
 
