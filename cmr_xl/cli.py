@@ -10,7 +10,7 @@ import os
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -288,16 +288,17 @@ def _outputs(targets: Sequence[str | Path], inputs: Sequence[str | Path] = ()
 
 def _run(paths: Sequence[str], county: str, criteria: Criteria,
          scenarios: Sequence[Criteria], progress: Progress | None = None) -> Any:
+    """The pipeline's run with `progress` (the command's bar), or a bar of its own and the
+    reader's notes said when it is done."""
     from cmr_xl.engine.pipeline import run as run_pipeline
 
-    if progress is None:
-        with progress_bar(paths, "Reading DOJ file") as own:
-            result = run_pipeline(list(paths), county, criteria, scenarios, progress=own.read,
-                                  read_done=own.determining)
+    own = progress is None
+    with progress_bar(paths, "Reading DOJ file") if own else nullcontext(progress) as bar:
+        result = run_pipeline(list(paths), county, criteria, scenarios, progress=bar.read,
+                              read_done=bar.determining)
+    if own:
         _say_notes(result)
-        return result
-    return run_pipeline(list(paths), county, criteria, scenarios, progress=progress.read,
-                        read_done=progress.determining)
+    return result
 
 
 def _say_notes(result: Any) -> None:
