@@ -19,7 +19,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from cmr_xl.rules import da_decision
 from cmr_xl.rules.criteria import CriterionSpec, criterion_specs, format_overrides
 from cmr_xl.rules.law import load_law
-from cmr_xl.rules.results_columns import RESULT_COLUMNS, Column
+from cmr_xl.rules.results_columns import RESULT_COLUMNS
 
 CRITERIA = "Criteria"
 RESULTS = "Results"
@@ -176,10 +176,6 @@ RESULTS_WIDE = {"name": 24, "court": 26, "offense": 30, "determination": 21, "re
 #: The clerk's own columns: yellow, like the Criteria sheet's cells to change.
 RESULTS_INPUT = ("da_decision", "da_grounds")
 RESULTS_FROZEN_COLS = 3  # Subject ID, CII, Name stay in view
-
-
-def results_columns() -> tuple[Column, ...]:
-    return RESULT_COLUMNS
 
 
 def results_col(key: str) -> int:

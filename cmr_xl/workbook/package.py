@@ -35,7 +35,6 @@ ROW_NUMBER_RE = re.compile(r'\br="([0-9]+)"')
 SHEET_DATA_RE = re.compile(r"<sheetData\s*/>|<sheetData\b[^>]*>.*?</sheetData>", re.S)
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 WORKBOOK_PART = "xl/workbook.xml"
 WORKBOOK_RELS_PART = "xl/_rels/workbook.xml.rels"
 
