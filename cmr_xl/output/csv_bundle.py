@@ -29,6 +29,9 @@ SET_ASIDE_CSV = "set_aside_convictions.csv"
 #: A formula start, also after leading spaces or line breaks: LibreOffice's CSV import with
 #: "Trim spaces" on turns " =1+1" into a live formula.
 FORMULA_LIKE = r"^(?:[\t\r]|\s*[=+\-@])"
+#: The bundle's files, in the order written, by the keys `write_csv_bundle` returns.
+BUNDLE = {"results": RESULTS_CSV, "summary": SUMMARY_JSON, "rejects": REJECTS_CSV,
+          "set_aside": SET_ASIDE_CSV}
 
 
 def _neutralise_arrow(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -71,11 +74,6 @@ def _write_csv(table: pa.Table, target: Any) -> None:
     pacsv.write_csv(table, target, pacsv.WriteOptions(quoting_style="needed"))
 
 
-def results_frame(result: RunResult) -> pd.DataFrame:
-    """prop64_results.csv as a DataFrame (same content as the file)."""
-    return results_table(result).to_pandas()
-
-
 def write_results_csv(result: RunResult, target: Any) -> None:
     """prop64_results.csv to a path or binary file object (Arrow's CSV writer: fast)."""
     _write_csv(results_table(result), target)
@@ -83,42 +81,35 @@ def write_results_csv(result: RunResult, target: Any) -> None:
 
 def bundle_paths(directory: str | Path) -> list[Path]:
     """Every file the bundle writes into `directory` (the targets of a run's output set)."""
-    return [Path(directory) / name for name in (RESULTS_CSV, SUMMARY_JSON, REJECTS_CSV,
-                                                             SET_ASIDE_CSV)]
+    return [Path(directory) / name for name in BUNDLE.values()]
+
+
+def _write_csv_file(target: Path, table: pa.Table) -> None:
+    """`table` (text already neutralised) as the CSV file `target`, staged in the output set."""
+    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
+        _write_csv(table, handle)
 
 
 def write_csv_bundle(result: RunResult, directory: str | Path) -> dict[str, Path]:
     """Write the bundle into `directory`; returns the paths written (replaced when the
     command's output set commits)."""
-    directory = Path(directory)
-    written = {}
-    target = directory / RESULTS_CSV
-    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
-        write_results_csv(result, handle)
-    written["results"] = target
-    target = directory / SUMMARY_JSON
-    with atomic_path(target) as temporary:
+    written = {key: Path(directory) / name for key, name in BUNDLE.items()}
+    _write_csv_file(written["results"], results_table(result))
+    with atomic_path(written["summary"]) as temporary:
         temporary.write_text(json.dumps(summary_document(result), indent=2, default=str) + "\n",
                              encoding="utf-8")
-    written["summary"] = target
     rejects = result.accounting.rejects
-    target = directory / REJECTS_CSV
     table = pa.table({
         "file": pa.array([r.file for r in rejects], pa.string()),
         "line": pa.array([r.line for r in rejects], pa.int64()),
         "reason": pa.array([r.reason for r in rejects], pa.string()),
         "text": pa.array([r.text for r in rejects], pa.string()),
     })
-    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
-        _write_csv(_neutralised(table), handle)
-    written["rejects"] = target
-    target = directory / SET_ASIDE_CSV
+    _write_csv_file(written["rejects"], _neutralised(table))
     set_aside = pa.Table.from_pandas(result.set_aside.astype(
         {c: "string" for c in result.set_aside.columns if c != "source_line"}),
         preserve_index=False)
-    with atomic_path(target) as temporary, open(temporary, "wb") as handle:
-        _write_csv(_neutralised(set_aside), handle)
-    written["set_aside"] = target
+    _write_csv_file(written["set_aside"], _neutralised(set_aside))
     return written
 
 
