@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import pandas as pd
 
 from cmr_xl import __version__
 from cmr_xl.common.errors import InputError
@@ -432,8 +433,9 @@ def explain(doj_files: tuple[str, ...], county: str, as_of: date, criteria_path:
 
 
 def _present(value: Any) -> bool:
-    """Not blank: pandas gives a blank cell as None, NaN, NA or NaT."""
-    return value is not None and str(value) not in ("", "nan", "<NA>", "NaT", "None")
+    """Not blank: pandas gives a blank cell as None, NaN, NA or NaT (a text reading
+    'None' or 'nan' is a value, shown as it is); an empty text is blank too."""
+    return not pd.isna(value) and str(value) != ""
 
 
 def _shown(value: Any, blank: str = "unknown") -> str:

@@ -41,3 +41,26 @@ def test_explain_a_missing_file_stops_with_exit_2(tmp_path):
     result = explain(str(tmp_path / "none.csv"), *ARGS)
     assert result.exit_code == 2
     assert "none.csv" in result.output
+
+
+def test_explain_shows_a_case_number_reading_none_as_it_is(tmp_path):
+    """A blank is what pandas holds as missing; a case number that reads 'None' is text
+    (before, it was taken for a blank and shown as unknown)."""
+    sheet = RapSheet()
+    sheet.person(cii="333333333").conviction("11357", "20100101", case="None")
+    path = tmp_path / "doj.csv"
+    path.write_text(sheet.csv_text())
+    result = explain(str(path), *ARGS, "--cii", "333333333")
+    assert result.exit_code == 0, result.output
+    assert "case None," in result.output
+
+
+def test_explain_shows_a_blank_as_unknown():
+    import numpy as np
+    import pandas as pd
+
+    from cmr_xl.cli import _day, _shown
+
+    for blank in (None, np.nan, pd.NA, pd.NaT, ""):
+        assert _shown(blank) == "unknown" and _day(blank) == "unknown"
+    assert _shown("None") == "None" and _shown("nan") == "nan"
