@@ -23,8 +23,7 @@ from cmr_xl.common.errors import InputError
 from cmr_xl.common.inputs import check_input
 from cmr_xl.engine.criteria_files import load_criteria_file
 from cmr_xl.output.output_set import OutputSet, check_folder, output_set
-from cmr_xl.rules.criteria import Criteria, criterion_specs
-from cmr_xl.rules.dates import AS_OF_EARLIEST, AS_OF_LATEST
+from cmr_xl.rules.criteria import DATE_RANGE, Criteria, criterion_specs
 
 BYTES_PER_ROW_ESTIMATE = 400
 SUMMARY_PDF = "summary.pdf"
@@ -64,9 +63,10 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
         day = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
-    if not AS_OF_EARLIEST <= day <= AS_OF_LATEST:
+    first, last = DATE_RANGE  # as the criteria and the workbook take them
+    if not first <= day <= last:
         raise click.BadParameter(f"{value} is outside the dates cmr-xl supports "
-                                 f"({AS_OF_EARLIEST} to {AS_OF_LATEST})")
+                                 f"({first} to {last})")
     if day > date.today():
         click.echo(f"warning: --as-of {day} is in the future: ages, years since conviction "
                    "and sentences still being served are computed as of that day, not today "

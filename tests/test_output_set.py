@@ -380,13 +380,16 @@ def test_a_fifo_or_a_pipe_as_the_doj_file_is_refused_at_once(tmp_path):
     assert done.returncode == 2 and "fifo.csv: is a pipe (FIFO)" in done.stderr
 
 
-@pytest.mark.parametrize("as_of", ["0202-07-01", "9999-12-31", "1899-12-31"])
+@pytest.mark.parametrize("as_of", ["0202-07-01", "9999-12-31", "1899-12-31", "2200-01-01",
+                                   "2101-01-01"])
 def test_an_as_of_date_out_of_range_is_exit_2_before_any_work(empty_doj, as_of):
+    """The range the criteria and the workbook take (criteria.DATE_RANGE): a later --as-of
+    gave a workbook that could not be read back."""
     done = cmr(empty_doj, "run", "doj.csv", "--county", COUNTY, "--as-of", as_of)
     assert done.returncode == 2
     assert done.stderr.endswith(
         f"Error: Invalid value for '--as-of': {as_of} is outside the dates cmr-xl supports "
-        "(1900-01-01 to 2262-04-10)\n")
+        "(1900-01-01 to 2100-12-31)\n")
 
 
 @contextmanager

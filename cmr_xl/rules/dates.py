@@ -10,9 +10,6 @@ import pandas as pd
 #: The dates the engine holds (nanosecond timestamps); a date outside reads as missing,
 #: like any other impossible date, rather than stopping a run.
 EARLIEST, LATEST = pd.Timestamp("1677-09-22"), pd.Timestamp("2262-04-10")
-#: The as-of dates cmr-xl supports: from Excel's first date (the workbook shows it) to the
-#: engine's last one.
-AS_OF_EARLIEST, AS_OF_LATEST = date(1900, 1, 1), LATEST.date()
 
 
 def within_range(dates: pd.Series) -> pd.Series:
