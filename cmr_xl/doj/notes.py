@@ -51,8 +51,9 @@ def file_notes(given: str, report: FileReport, accounting: RowAccounting, found:
                *, mode96: bool, skip_lines: int) -> None:
     """Refuse a file with no usable row; leave notes for what was repaired or odd."""
     notes = accounting.notes
+    mine = ([r for r in accounting.rejects if r.file == given]  # this file's rejects
+            if report.rows == 0 or report.rejected else [])
     if report.rows == 0:
-        mine = [r for r in accounting.rejects if r.file == given]
         if mine:
             raise DojFileError(
                 where=f"{given}, line {mine[0].line}",
@@ -72,9 +73,8 @@ def file_notes(given: str, report: FileReport, accounting: RowAccounting, found:
                      f"trailing or doubled comma) that was dropped, at line(s) "
                      f"{few(found.repaired_lines)}")
     if report.rejected:
-        mine = [r for r in accounting.rejects if r.file == given][:limits.EXAMPLES]
         notes.append(f"{given}: {report.rejected:,} line(s) rejected (see rejects), e.g. "
-                     + "; ".join(f"line {r.line} {r.reason}" for r in mine))
+                     + "; ".join(f"line {r.line} {r.reason}" for r in mine[:limits.EXAMPLES]))
     if found.multiline_lines:
         notes.append(f"{given}: {len(found.multiline_lines):,} row(s) have a quoted value "
                      f"that spans several lines (kept), at line(s) "
