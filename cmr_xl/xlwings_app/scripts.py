@@ -74,6 +74,7 @@ from cmr_xl.workbook.content import (
 from cmr_xl.workbook.layout import ABOUT_FIRST_ROW, a1, cell_value
 from cmr_xl.workbook.reader import (
     about_from_rows,
+    cell_at,
     column_positions,
     criteria_from_rows,
     find_header_row,
@@ -180,10 +181,6 @@ def _rows(book: xw.Book, sheet: str, converted: bool = False) -> list[Sequence[A
     return as_rows(used.value if converted else used.raw_value)
 
 
-def _cell(rows: list[Sequence[Any]], row: int, col: int) -> Any:
-    return rows[row][col] if row < len(rows) and col < len(rows[row]) else None
-
-
 def criteria_place(row: int, col: int) -> str:
     """A Criteria cell as messages name it (Criteria!C13); row -1: the sheet."""
     return C.CRITERIA if row < 0 else f"{C.CRITERIA}!{a1(row, col)}"
@@ -202,8 +199,8 @@ def read_criteria(book: xw.Book, rows: list[Sequence[Any]] | None = None
 def _run_settings(rows: list[Sequence[Any]], need_file: bool = True) -> tuple[str, list[str]]:
     """The county and DOJ file path(s) under 'Import settings' (the Criteria sheet's rows)."""
     where = key_rows(rows)
-    county = str(_cell(rows, where.get(C.RUN_COUNTY, -1), C.VALUE_COL) or "").strip()
-    files = str(_cell(rows, where.get(C.RUN_DOJ_FILE, -1), C.VALUE_COL) or "").strip()
+    county = str(cell_at(rows, where.get(C.RUN_COUNTY, -1), C.VALUE_COL) or "").strip()
+    files = str(cell_at(rows, where.get(C.RUN_DOJ_FILE, -1), C.VALUE_COL) or "").strip()
     if not county or (need_file and not files):
         row = where.get(C.RUN_DOJ_FILE if county else C.RUN_COUNTY, 0)
         raise InputError(f"{C.CRITERIA}!{a1(row, C.VALUE_COL)}",
@@ -347,13 +344,13 @@ def read_decisions(table: ResultsTable, sheet_rows: Sequence[int]) -> pd.DataFra
     if at is None:
         return None
     rows, numbers = table.rows, list(sheet_rows)
-    cells = [_cell(rows, n, at[0]) for n in numbers]
+    cells = [cell_at(rows, n, at[0]) for n in numbers]
     words, bad = da_decision.normalise_all(cells)
     if bad:
         raise InputError(f"{C.RESULTS}!{a1(numbers[bad[0]], at[0])}",
                          f"{da_decision.shown(cells[bad[0]])} is not a DA decision",
                          da_decision.dropdown_fix())
-    grounds = [str(_cell(rows, n, at[1]) or "") for n in numbers]
+    grounds = [str(cell_at(rows, n, at[1]) or "") for n in numbers]
     return pd.DataFrame({"da_decision": words, "da_grounds": grounds}, dtype=object)
 
 
@@ -439,7 +436,7 @@ def refresh_summary(book: xw.Book, content: WorkbookContent) -> None:
 
 
 def _manifest(rows: list[Sequence[Any]]) -> dict[str, Any]:
-    raw = _cell(rows, *MANIFEST_AT)  # Summary!AA1
+    raw = cell_at(rows, *MANIFEST_AT)  # Summary!AA1
     try:
         found = json.loads(raw) if isinstance(raw, str) and raw else {}
     except ValueError:
