@@ -26,7 +26,6 @@ from cmr_xl.output.output_set import OutputSet, check_folder, output_set
 from cmr_xl.rules.criteria import DATE_RANGE, Criteria, criterion_specs
 
 BYTES_PER_ROW_ESTIMATE = 400
-SUMMARY_PDF = "summary.pdf"
 
 
 def _fail(error: InputError) -> None:
@@ -270,6 +269,7 @@ def _warn_set_aside(result: Any, csv_dir: str | None) -> None:
 
 def _run_targets(workbook: str | None, csv_dir: str | None) -> list[Path]:
     from cmr_xl.output.csv_bundle import bundle_paths
+    from cmr_xl.output.pdf_summary import SUMMARY_PDF
 
     return [*(bundle_paths(csv_dir) if csv_dir else []),
             *([Path(csv_dir) / SUMMARY_PDF] if csv_dir else []),
@@ -335,7 +335,7 @@ def _write_outputs(result: Any, workbook: str | None, csv_dir: str | None,
     notes: list[str] = []
     if csv_dir:
         from cmr_xl.output.csv_bundle import summary_document, write_csv_bundle
-        from cmr_xl.output.pdf_summary import write_summary_pdf
+        from cmr_xl.output.pdf_summary import SUMMARY_PDF, write_summary_pdf
 
         say("Writing CSV files")
         write_csv_bundle(result, csv_dir)
