@@ -728,8 +728,11 @@ def _export(book: xw.Book, send_pending: bool = False) -> str:
 
 def _written(paths: list[Path], out: Path) -> str:
     """'Wrote 2 court copies, 2 AB 1793 notices and summary.pdf to OUT'."""
-    copies = sum(p.name.startswith("court-copy_") for p in paths)
-    notices = sum(p.name.startswith("ab1793-notice_") for p in paths)
+    from cmr_xl.workbook.court_copies import FILE_PREFIX
+    from cmr_xl.workbook.notices import NOTICE_PREFIX
+
+    copies = sum(p.name.startswith(FILE_PREFIX) for p in paths)
+    notices = sum(p.name.startswith(NOTICE_PREFIX) for p in paths)
     parts = [f"{copies} court cop{'y' if copies == 1 else 'ies'}"]
     if notices:
         parts.append(f"{notices} AB 1793 notice{'' if notices == 1 else 's'}")
