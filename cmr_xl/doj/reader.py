@@ -166,7 +166,6 @@ class FileReader:
         self.report = FileReport(name=path.name, path=given)
         accounting.files.append(self.report)
         self.found = Findings()
-        self.repairs = Repairs(given, self.found)
         self.repeats = Repeats()
         self.parser: Parser | None = None  # made once the file's shape is known
         self.checked_first = False
@@ -192,7 +191,7 @@ class FileReader:
             self.shape = shape = sniff(self.path, self.given, sample, whole,
                                        self.accounting.notes)
             report.has_header = shape.has_header
-            self.repairs.mode96 = shape.mode96
+            self.repairs = Repairs(self.given, self.found, mode96=shape.mode96)
             self.parser = Parser(self.given, shape.names)
             source = Source(handle, self.step, shape.eol)
             try:

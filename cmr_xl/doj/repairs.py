@@ -41,10 +41,10 @@ class Judged:
 class Repairs:
     """The Python checks of one file's defective records; `found` collects the lines noted."""
 
-    def __init__(self, given: str, found: Findings) -> None:
+    def __init__(self, given: str, found: Findings, *, mode96: bool) -> None:
         self.given = given
         self.found = found
-        self.mode96 = False  # the file is read as 96 columns (a trailing comma on every row)
+        self.mode96 = mode96  # the file is read as 96 columns (a trailing comma on every row)
         self.markers: dict[int, str] = {}
 
     def learn_markers(self, table: pa.Table) -> None:
