@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable, Sequence
 from datetime import time as dt_time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.etree import ElementTree
 
 import numpy as np
@@ -64,6 +64,8 @@ class Workbook:
         self._sheets: dict[str, Rows] = {}
         self.extents: dict[str, Extent] = {}
         self._defined: dict[str, str] | None = None
+        #: read_results' grid of the Results sheet, by header row (_results_grid).
+        self.results_grids: dict[int, _Grid] = {}
         self.sheet_names = self._names()
 
     def _names(self) -> list[str]:
@@ -352,18 +354,7 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
     positions = column_positions(labels, columns, L.place(book.path, L.RESULTS, header_row + 1))
     found = [c for c in optional if c.key not in positions and c.label.casefold() in labels]
     positions.update({c.key: labels.index(c.label.casefold()) for c in found})
-    width, body = len(labels), rows[header_row + 1:]
-    cells = (pd.DataFrame([row[:width] + [None] * (width - len(row)) for row in body],
-                          dtype=object).to_numpy() if body else np.empty((0, width), dtype=object))
-    present = pd.notna(cells) & (cells != "")
-    filled = present.any(axis=1)
-    strays = np.empty(0, dtype=np.int64)
-    markers = [labels.index(m.casefold()) for m in CONVICTION_LABELS if m.casefold() in labels]
-    if markers:  # a clerk's note below the table is not a conviction
-        conviction = present[:, markers].any(axis=1)
-        strays = np.flatnonzero(filled & ~conviction)
-        filled &= conviction
-    kept = np.flatnonzero(filled)
+    cells, present, strays, kept = _results_grid(book, header_row, labels)
     sheet_rows = kept + header_row + 1
     check_results_formulas(book, sheet_rows, positions.values())
     frame = pd.DataFrame({column.key: typed(cells[kept, positions[column.key]], column)
@@ -376,6 +367,40 @@ def read_results(path: str | Path, *, book: Workbook | None = None,
         f"{str(cells[n, col])[:60]!r} {STRAY_NOTE}; {stray}"
         for n in strays.tolist() for col in [int(np.flatnonzero(present[n])[0])]]
     return frame
+
+
+class _Grid(NamedTuple):
+    """The Results cells below the header, which are filled, and which rows are notes or
+    convictions: the same whatever columns a caller reads (export reads the table twice)."""
+
+    cells: np.ndarray
+    present: np.ndarray
+    strays: np.ndarray
+    kept: np.ndarray
+
+
+def _results_grid(book: Workbook, header_row: int, labels: list[str]) -> _Grid:
+    """The Results grid below `header_row`, built once per workbook read (read-only)."""
+    if header_row in book.results_grids:
+        return book.results_grids[header_row]
+    rows = book.rows(L.RESULTS)
+    width, body = len(labels), rows[header_row + 1:]
+    cells = (pd.DataFrame([row[:width] + [None] * (width - len(row)) for row in body],
+                          dtype=object).to_numpy() if body else np.empty((0, width), dtype=object))
+    present = pd.notna(cells) & (cells != "")
+    filled = present.any(axis=1)
+    strays = np.empty(0, dtype=np.int64)
+    markers = [labels.index(m.casefold()) for m in CONVICTION_LABELS if m.casefold() in labels]
+    if markers:  # a clerk's note below the table is not a conviction
+        conviction = present[:, markers].any(axis=1)
+        strays = np.flatnonzero(filled & ~conviction)
+        filled &= conviction
+    for array in (cells, present, strays):
+        array.flags.writeable = False
+    grid = _Grid(cells, present, strays, np.flatnonzero(filled))
+    grid.kept.flags.writeable = False
+    book.results_grids[header_row] = grid
+    return grid
 
 
 def header_label(value: Any) -> str:
