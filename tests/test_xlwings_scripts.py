@@ -218,6 +218,22 @@ def test_import_without_a_file_names_the_cell(xl, tmp_path):
     assert alerts(actions)[0].startswith("Criteria!C")
 
 
+def test_import_settings_rows_deleted_are_missing_never_the_last_row(xl, tmp_path):
+    """A clerk deleted the 'Import settings' rows: the import asks for them, rather than
+    reading the county and file from whatever the Criteria sheet's last row holds."""
+    from cmr_xl.workbook.template import new_workbook
+
+    data = payload(new_workbook(tmp_path / "new.xlsx"), 1)
+    values = next(s for s in data["sheets"] if s["name"] == L.CRITERIA)["values"]
+    for row in L.run_settings_rows():
+        values[row] = [None] * len(values[row])
+    last = values[-1]
+    last[L.VALUE_COL:L.VALUE_COL + 1] = [str(doj_file())]
+    actions = run_script(xl, "import_doj_file", data)
+    assert "the county and the DOJ file path are needed to import" in alerts(actions)[0]
+    assert not [a for a in actions if a["func"] == "setValues"]
+
+
 def test_make_live_lays_out_blocks_of_whole_persons(xl, filled):
     result, path = filled
     actions = run_script(xl, "make_live", payload(path, len(result.facts)))

@@ -153,8 +153,9 @@ class Workbook:
 
 
 def cell_at(rows: Sequence[Sequence[Any]], row: int, col: int) -> Any:
-    """A cell's value in rows read from a sheet (None beyond the sheet's values)."""
-    if row < len(rows) and col < len(rows[row]):
+    """A cell's value in rows read from a sheet (None beyond the sheet's values, and for
+    row -1, how callers say a key's row was not found: never the sheet's last row)."""
+    if 0 <= row < len(rows) and 0 <= col < len(rows[row]):
         return rows[row][col]
     return None
 
