@@ -225,24 +225,36 @@ def test_the_pdf_summary_is_one_page_with_the_figures_of_summary_json(run_out, e
     assert "2020-07-01" in text and COUNTY in text
 
 
-def test_a_da_challenge_with_grounds_moves_a_conviction_to_the_challenged_list(run_out,
-                                                                               tmp_path):
+def challenge(run_out: Path, tmp_path: Path, grounds: list[str]) -> list[str]:
+    """The DA challenges the first convictions eligible for dismissal, one per grounds
+    text (typed as text, never a formula), in a copy of the run's workbook; recalc and
+    export with pending reviews sent. Returns the challenged case numbers, in order."""
     book = tmp_path / "decided.xlsx"
     shutil.copy(run_out / "book.xlsx", book)
     workbook = openpyxl.load_workbook(book)
     ws = workbook["Results"]
     header = [c.value for c in ws[1]]
     col = {label: header.index(label) + 1 for label in header if label}
-    row = next(r for r in range(2, ws.max_row + 1)
-               if ws.cell(r, col["Eligibility Determination"]).value == "Eligible for Dismissal")
-    grounds = "Unreasonable risk to public safety (PC 1170.18(c))"
-    ws.cell(row, col["DA decision"], "challenge")
-    ws.cell(row, col["DA grounds"], grounds)
-    case = str(ws.cell(row, col["Case number"]).value)
+    rows = [r for r in range(2, ws.max_row + 1)
+            if ws.cell(r, col["Eligibility Determination"]).value == "Eligible for Dismissal"]
+    cases = []
+    for row, text in zip(rows, grounds, strict=False):
+        ws.cell(row, col["DA decision"], "challenge")
+        cell = ws.cell(row, col["DA grounds"], text)
+        cell.data_type = "s"  # typed text, not a formula
+        cases.append(str(ws.cell(row, col["Case number"]).value))
+    assert len(cases) == len(grounds)
     workbook.save(book)
     assert invoke("recalc", str(book)).exit_code == 0
     result = invoke("export", str(book), "--out", str(tmp_path / "out"), "--send-pending")
     assert result.exit_code == 0, result.output
+    return cases
+
+
+def test_a_da_challenge_with_grounds_moves_a_conviction_to_the_challenged_list(run_out,
+                                                                               tmp_path):
+    grounds = "Unreasonable risk to public safety (PC 1170.18(c))"
+    [case] = challenge(run_out, tmp_path, [grounds])
     notice = tmp_path / "out" / "ab1793-notice_SACRAMENTO.xlsx"
     challenged = [r for r in rows_of(notice, "Challenged") if str(r["Case number"]) == case]
     assert [r["Grounds of the challenge (HS 11361.9(b))"] for r in challenged] == [grounds]
@@ -253,26 +265,10 @@ def test_long_grounds_are_written_once_as_every_text_cell_is(run_out, tmp_path):
     """Grounds long enough to wrap keep what every text cell gets (defect: they were
     written a second time raw, without it): the quote prefix of text a spreadsheet would
     take for a formula."""
-    book = tmp_path / "decided.xlsx"
-    shutil.copy(run_out / "book.xlsx", book)
-    workbook = openpyxl.load_workbook(book)
-    ws = workbook["Results"]
-    header = [c.value for c in ws[1]]
-    col = {label: header.index(label) + 1 for label in header if label}
-    rows = [r for r in range(2, ws.max_row + 1)
-            if ws.cell(r, col["Eligibility Determination"]).value == "Eligible for Dismissal"]
     formula = '=HYPERLINK("https://example.invalid/grounds","the grounds, in full, are here")'
     plain = "Unreasonable risk to public safety (PC 1170.18(c)): " + "details " * 12
-    cases = {}
-    for row, grounds in zip(rows[:2], (formula, plain), strict=True):
-        ws.cell(row, col["DA decision"], "challenge")
-        cell = ws.cell(row, col["DA grounds"], grounds)
-        cell.data_type = "s"  # typed text, not a formula
-        cases[str(ws.cell(row, col["Case number"]).value)] = grounds
-    workbook.save(book)
-    assert invoke("recalc", str(book)).exit_code == 0
-    result = invoke("export", str(book), "--out", str(tmp_path / "out"), "--send-pending")
-    assert result.exit_code == 0, result.output
+    cases = dict(zip(challenge(run_out, tmp_path, [formula, plain]), (formula, plain),
+                     strict=True))
     notice = openpyxl.load_workbook(tmp_path / "out" / "ab1793-notice_SACRAMENTO.xlsx")
     sheet = notice["Challenged"]
     labels = [c.value for c in sheet[1]]
